@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA_DIR ?= sample_data
+
+.PHONY: install sample run test lint format bench browser clean-sample
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ required"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Generate the département-scale sample snapshots when absent.
+sample: install
+	@if [ -d $(DATA_DIR)/snapshots ] && ls $(DATA_DIR)/snapshots | grep -q snapshot_date; then \
+		echo "Sample snapshots already in $(DATA_DIR)/snapshots"; \
+	else \
+		$(PY) -m sample_data.generate --out $(DATA_DIR); \
+	fi
+
+run: sample
+	$(VENV)/bin/streamlit run app.py
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: sample
+	$(PY) -m benchmarks.run
+
+clean-sample:
+	rm -rf $(DATA_DIR)/snapshots $(DATA_DIR)/cache
