@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "evaluation.toml"
@@ -100,7 +101,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     if unknown_roles:
         raise ConfigError(
             f"config [acces.roles]: unknown roles {sorted(unknown_roles)}; expected {ROLES}",
-            f"Configuration : rôles inconnus {sorted(unknown_roles)} (attendus : {', '.join(ROLES)}).",
+            f"Configuration : rôles inconnus {sorted(unknown_roles)} "
+            f"(attendus : {', '.join(ROLES)}).",
         )
     mode = str(acces.get("mode", defaults.access_mode))
     if mode not in ("demo", "oidc"):

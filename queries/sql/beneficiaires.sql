@@ -1,0 +1,63 @@
+-- beneficiaires of one snapshot S, classified under the first quarantine rule each row breaks
+-- (data contract order: duplicate_beneficiaire, fin_avant_ouverture, date_future). A row
+-- missing a value the contract declares non-null (id, foyer, opening date, rights-and-duties
+-- flag) cannot be used and is counted under valeur_invalide. Descriptive codes outside their
+-- list are read as NULL and flagged code_inconnu: the person is kept.
+-- Placeholders: {path}, {snapshot}, {sexe}, {situation_familiale}, {niveau_diplome},
+-- {motif_fin_droits}, {non_renseigne}.
+CREATE OR REPLACE TEMP VIEW beneficiaires_classified AS
+WITH raw AS (
+    SELECT *, count(*) OVER (PARTITION BY id_beneficiaire) AS n_same_id
+    FROM read_parquet({path})
+)
+SELECT
+    id_beneficiaire,
+    id_foyer,
+    CASE WHEN sexe IN {sexe} THEN sexe END AS sexe,
+    annee_naissance::INTEGER AS annee_naissance,
+    CASE WHEN situation_familiale IN {situation_familiale} THEN situation_familiale END
+        AS situation_familiale,
+    CASE WHEN niveau_diplome IN {niveau_diplome} THEN niveau_diplome END AS niveau_diplome,
+    code_commune,
+    date_ouverture_droits,
+    date_fin_droits,
+    CASE WHEN motif_fin_droits IN {motif_fin_droits} THEN motif_fin_droits END AS motif_fin_droits,
+    soumis_droits_devoirs,
+    coalesce(sexe NOT IN {sexe}, false)
+        OR coalesce(situation_familiale NOT IN {situation_familiale}, false)
+        OR coalesce(niveau_diplome NOT IN {niveau_diplome}, false)
+        OR coalesce(motif_fin_droits NOT IN {motif_fin_droits}, false) AS code_inconnu,
+    CASE
+        WHEN id_beneficiaire IS NOT NULL AND n_same_id > 1 THEN 'duplicate_beneficiaire'
+        WHEN date_fin_droits < date_ouverture_droits THEN 'fin_avant_ouverture'
+        WHEN date_ouverture_droits > {snapshot} THEN 'date_future'
+        WHEN id_beneficiaire IS NULL OR id_foyer IS NULL OR date_ouverture_droits IS NULL
+            OR soumis_droits_devoirs IS NULL THEN 'valeur_invalide'
+    END AS rule
+FROM raw;
+
+-- Valid beneficiaries, joined with the referential. pid is a dense integer key used by the
+-- event tables (joins on integers, not strings). An end of rights after S reads as open at S.
+-- A commune missing from communes.csv gives territoire "Non renseigné".
+CREATE OR REPLACE TEMP TABLE beneficiaires_valid AS
+SELECT
+    (row_number() OVER (ORDER BY b.id_beneficiaire))::UINTEGER AS pid,
+    b.id_beneficiaire,
+    b.id_foyer,
+    b.sexe,
+    b.annee_naissance,
+    b.situation_familiale,
+    b.niveau_diplome,
+    b.code_commune,
+    c.nom_commune,
+    c.code_epci,
+    coalesce(c.nom_epci, {non_renseigne}) AS nom_epci,
+    coalesce(c.territoire, {non_renseigne}) AS territoire,
+    b.date_ouverture_droits,
+    CASE WHEN b.date_fin_droits <= {snapshot} THEN b.date_fin_droits END AS date_fin_droits,
+    CASE WHEN b.date_fin_droits <= {snapshot} THEN b.motif_fin_droits END AS motif_fin_droits,
+    b.soumis_droits_devoirs,
+    b.code_inconnu
+FROM beneficiaires_classified AS b
+LEFT JOIN communes AS c USING (code_commune)
+WHERE b.rule IS NULL;

@@ -1,0 +1,25 @@
+-- orientations of one snapshot S, classified under the first rule each row breaks (contract
+-- order: date_future, orphelin, orientation_avant_ouverture, valeur_invalide). A NULL in a
+-- column the contract declares non-null counts as valeur_invalide.
+-- Placeholders: {path}, {snapshot}, {modalite}, {organisme}.
+CREATE OR REPLACE TEMP VIEW orientations_classified AS
+SELECT
+    b.pid,
+    e.date_diagnostic,
+    e.date_orientation,
+    e.modalite,
+    e.organisme_referent,
+    e.id_referent,
+    e.date_contrat,
+    e.accompagnement_renove,
+    CASE
+        WHEN e.date_orientation > {snapshot} OR e.date_diagnostic > {snapshot} THEN 'date_future'
+        WHEN b.pid IS NULL THEN 'orphelin'
+        WHEN e.date_orientation < b.date_ouverture_droits THEN 'orientation_avant_ouverture'
+        WHEN e.date_orientation IS NULL
+            OR coalesce(e.modalite NOT IN {modalite}, true)
+            OR coalesce(e.organisme_referent NOT IN {organisme}, true)
+            OR e.accompagnement_renove IS NULL THEN 'valeur_invalide'
+    END AS rule
+FROM read_parquet({path}) AS e
+LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

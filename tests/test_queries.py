@@ -1,0 +1,321 @@
+"""The data layer: structural validation and each quarantine rule on hand-made snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from queries import schema
+from queries.errors import DataDirError, SnapshotError
+from queries.snapshots import (
+    latest_valid_snapshot,
+    list_snapshots,
+    load_snapshot,
+    snapshot_statuses,
+)
+from tests.snapshot_builder import D, orientation, person, write_snapshot
+
+S = "2024-06-30"
+
+
+def _load(tmp_path: Path, tables: dict) -> object:
+    write_snapshot(tmp_path, S, tables)
+    return load_snapshot(str(tmp_path), D(S))
+
+
+def _q(snap, table: str, rule: str) -> int:
+    return snap.quarantined()[table][rule]
+
+
+def test_valid_rows_are_joined_with_referential(tmp_path: Path) -> None:
+    snap = _load(
+        tmp_path,
+        {
+            "beneficiaires": [
+                person("a"),  # Laon
+                person("b", code_commune="02691"),  # Saint-Quentin
+                person("c", code_commune="99999"),  # unknown commune: kept
+            ]
+        },
+    )
+    b = snap.beneficiaires.sort("id_beneficiaire")
+    assert b["territoire"].to_list() == ["Laonnois", "Saint-Quentinois", schema.NON_RENSEIGNE]
+    assert b["nom_commune"].to_list() == ["Laon", "Saint-Quentin", None]
+    assert b["pid"].to_list() == [1, 2, 3]
+    assert snap.rows_read["beneficiaires"] == 3
+    assert snap.quality["rows"].sum() == 0
+
+
+def test_beneficiaire_rules_in_order(tmp_path: Path) -> None:
+    snap = _load(
+        tmp_path,
+        {
+            "beneficiaires": [
+                person("ok"),
+                # duplicate: both rows quarantined, even the one that would also be future
+                person("dup"),
+                person("dup", date_ouverture_droits="2025-01-01"),
+                # end before opening (and also future): counts under fin_avant_ouverture
+                person("fin", date_ouverture_droits="2024-08-01", date_fin_droits="2024-07-01"),
+                person("fut", date_ouverture_droits="2024-07-01"),
+                # end after S reads as open at S
+                person(
+                    "open",
+                    date_fin_droits="2024-09-30",
+                    motif_fin_droits="reprise_emploi",
+                ),
+                # unknown descriptive codes read as null, person kept
+                person("codes", sexe="F", niveau_diplome="master"),
+            ]
+        },
+    )
+    assert _q(snap, "beneficiaires", "duplicate_beneficiaire") == 2
+    assert _q(snap, "beneficiaires", "fin_avant_ouverture") == 1
+    assert _q(snap, "beneficiaires", "date_future") == 1
+    ids = sorted(snap.beneficiaires["id_beneficiaire"].to_list())
+    assert ids == ["codes", "ok", "open"]
+    opened = snap.beneficiaires.filter(id_beneficiaire="open").row(0, named=True)
+    assert opened["date_fin_droits"] is None and opened["motif_fin_droits"] is None
+    codes = snap.beneficiaires.filter(id_beneficiaire="codes").row(0, named=True)
+    assert codes["sexe"] is None and codes["niveau_diplome"] is None
+    assert codes["situation_familiale"] == "seul_sans_enfant"
+    assert snap.code_inconnu == 1
+
+
+def test_event_rules_in_order(tmp_path: Path) -> None:
+    snap = _load(
+        tmp_path,
+        {
+            "beneficiaires": [
+                person("a", date_ouverture_droits="2024-01-10"),
+                person("dup"),
+                person("dup"),
+            ],
+            "orientations": [
+                orientation("a", "2024-02-01"),  # valid
+                orientation("a", "2024-07-01"),  # date_future
+                orientation("a", "2024-02-01", date_diagnostic="2024-07-02"),  # date_future
+                orientation("zz", "2024-02-01"),  # orphelin (unknown)
+                orientation("dup", "2024-02-01"),  # orphelin (quarantined beneficiary)
+                orientation("a", "2024-01-09"),  # orientation_avant_ouverture
+                orientation("a", "2024-02-01", modalite="Social"),  # valeur_invalide
+                orientation("a", "2024-02-01", organisme_referent=None),  # valeur_invalide
+                # future AND orphan AND invalid: first rule wins
+                orientation("zz", "2024-12-01", modalite="x"),
+            ],
+            "activites": [
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-02-05",
+                    "type_activite": "formation",
+                    "heures": 10.0,
+                },
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-07-01",
+                    "type_activite": "formation",
+                    "heures": 10.0,
+                },  # date_future
+                {
+                    "id_beneficiaire": "b",
+                    "semaine": "2024-02-05",
+                    "type_activite": "formation",
+                    "heures": 10.0,
+                },  # orphelin
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-02-06",
+                    "type_activite": "formation",
+                    "heures": 10.0,
+                },  # not a Monday
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-02-12",
+                    "type_activite": "formation",
+                    "heures": 0.0,
+                },  # heures outside (0, 80]
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-02-19",
+                    "type_activite": "formation",
+                    "heures": 80.5,
+                },
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-02-26",
+                    "type_activite": "yoga",
+                    "heures": 3.0,
+                },
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": "2024-03-04",
+                    "type_activite": "emploi",
+                    "heures": 80.0,
+                },  # valid: 80 included
+            ],
+            "contacts": [
+                {"id_beneficiaire": "a", "date_contact": "2024-02-01", "type_contact": "visio"},
+                {"id_beneficiaire": "a", "date_contact": "2024-02-01", "type_contact": "fax"},
+                {"id_beneficiaire": "a", "date_contact": "2024-06-30", "type_contact": "visio"},
+                {"id_beneficiaire": "a", "date_contact": "2024-07-01", "type_contact": "visio"},
+            ],
+            "emplois": [
+                {"id_beneficiaire": "a", "date_debut": "2024-03-01", "type_contrat": "cdi"},
+                {"id_beneficiaire": "a", "date_debut": "2024-03-01", "type_contrat": "CDI"},
+                {"id_beneficiaire": "x", "date_debut": "2024-03-01", "type_contrat": "cdi"},
+                {"id_beneficiaire": "a", "date_debut": "2025-03-01", "type_contrat": "cdi"},
+            ],
+            "referents": [
+                {
+                    "id_referent": "r1",
+                    "organisme": "departement",
+                    "territoire": "Laonnois",
+                    "etp": 1.0,
+                },
+                {
+                    "id_referent": "r2",
+                    "organisme": "departement",
+                    "territoire": "Laonnois",
+                    "etp": 0.0,
+                },
+                {
+                    "id_referent": "r3",
+                    "organisme": "departement",
+                    "territoire": "Laonnois",
+                    "etp": 1.5,
+                },
+                {
+                    "id_referent": "r4",
+                    "organisme": "pole_emploi",
+                    "territoire": "Laonnois",
+                    "etp": 0.5,
+                },
+                {
+                    "id_referent": "r5",
+                    "organisme": "departement",
+                    "territoire": "Atlantide",
+                    "etp": 0.5,
+                },
+            ],
+        },
+    )
+    q = snap.quarantined()
+    assert q["orientations"] == {
+        "date_future": 3,
+        "orphelin": 2,
+        "orientation_avant_ouverture": 1,
+        "valeur_invalide": 2,
+    }
+    assert snap.orientations.height == 1
+    assert q["activites"] == {"date_future": 1, "orphelin": 1, "valeur_invalide": 4}
+    assert sorted(snap.activites["heures"].to_list()) == [10.0, 80.0]
+    assert q["contacts"] == {"date_future": 1, "orphelin": 0, "valeur_invalide": 1}
+    assert snap.contacts.height == 2  # a contact on S itself is valid
+    assert q["emplois"] == {"date_future": 1, "orphelin": 1, "valeur_invalide": 1}
+    assert q["referents"] == {"valeur_invalide": 4}
+    assert snap.referents["id_referent"].to_list() == ["r1"]
+    # event rows carry the integer key of their beneficiary
+    pid_a = snap.beneficiaires.filter(id_beneficiaire="a")["pid"].item()
+    assert snap.orientations["pid"].to_list() == [pid_a]
+    # nothing is lost: valid + quarantined = read
+    for table in schema.EVENT_TABLES:
+        frame = getattr(snap, table)
+        assert frame.height + sum(q[table].values()) == snap.rows_read[table]
+
+
+def _broken(tmp_path: Path, table: str, arrow_table: pa.Table) -> SnapshotError:
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    pq.write_table(arrow_table, folder / f"{table}.parquet")
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(str(tmp_path), D(S))
+    return info.value
+
+
+def test_structural_missing_file(tmp_path: Path) -> None:
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    (folder / "contacts.parquet").unlink()
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(str(tmp_path), D(S))
+    err = info.value
+    assert (err.snapshot, err.file, err.column) == (S, "contacts.parquet", None)
+    assert "missing" in str(err) and "absent" in err.message_fr
+
+
+def test_structural_unreadable_file(tmp_path: Path) -> None:
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    (folder / "emplois.parquet").write_bytes(b"not a parquet file at all")
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(str(tmp_path), D(S))
+    assert info.value.file == "emplois.parquet" and "unreadable" in str(info.value)
+
+
+def test_structural_missing_column(tmp_path: Path) -> None:
+    err = _broken(
+        tmp_path,
+        "activites",
+        pa.table(
+            {
+                "id_beneficiaire": pa.array([], pa.string()),
+                "semaine": pa.array([], pa.date32()),
+                "heures": pa.array([], pa.float64()),
+            }
+        ),
+    )
+    assert (err.file, err.column) == ("activites.parquet", "type_activite")
+    assert str(err) == (
+        f"snapshot {S}, file activites.parquet, column type_activite: column is missing"
+    )
+
+
+def test_structural_wrong_type(tmp_path: Path) -> None:
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    table = pq.read_table(folder / "beneficiaires.parquet")
+    idx = table.schema.get_field_index("date_ouverture_droits")
+    table = table.set_column(idx, "date_ouverture_droits", pa.array(["2023-06-01"], pa.string()))
+    pq.write_table(table, folder / "beneficiaires.parquet")
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(str(tmp_path), D(S))
+    err = info.value
+    assert err.column == "date_ouverture_droits"
+    assert "expected type DATE, found VARCHAR" in str(err)
+    assert "date_ouverture_droits" in err.message_fr
+
+
+def test_wider_integer_type_is_accepted(tmp_path: Path) -> None:
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    table = pq.read_table(folder / "beneficiaires.parquet")
+    idx = table.schema.get_field_index("annee_naissance")
+    table = table.set_column(idx, "annee_naissance", pa.array([1985], pa.int64()))
+    pq.write_table(table, folder / "beneficiaires.parquet")
+    snap = load_snapshot(str(tmp_path), D(S))
+    assert snap.beneficiaires["annee_naissance"].to_list() == [1985]
+
+
+def test_structural_empty_beneficiaires(tmp_path: Path) -> None:
+    write_snapshot(tmp_path, S, {})
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(str(tmp_path), D(S))
+    assert info.value.file == "beneficiaires.parquet" and "empty" in str(info.value)
+
+
+def test_latest_valid_snapshot_skips_broken_newest(tmp_path: Path) -> None:
+    write_snapshot(tmp_path, "2024-04-30", {"beneficiaires": [person("a")]})
+    write_snapshot(tmp_path, "2024-05-31", {"beneficiaires": [person("a")]})
+    broken = write_snapshot(tmp_path, "2024-06-30", {"beneficiaires": [person("a")]})
+    (broken / "referents.parquet").unlink()
+    (tmp_path / "snapshots" / "not_a_snapshot").mkdir()
+    assert list_snapshots(str(tmp_path)) == [D("2024-04-30"), D("2024-05-31"), D("2024-06-30")]
+    assert latest_valid_snapshot(str(tmp_path)) == dt.date(2024, 5, 31)
+    statuses = snapshot_statuses(str(tmp_path))
+    assert [s.valid for s in statuses] == [True, True, False]
+    assert statuses[-1].error is not None and statuses[-1].error.file == "referents.parquet"
+
+
+def test_no_snapshot_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataDirError) as info:
+        latest_valid_snapshot(str(tmp_path))
+    assert "Aucun snapshot" in info.value.message_fr
