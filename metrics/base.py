@@ -1,0 +1,250 @@
+"""The person table, the common filters and the comparison groups.
+
+Every indicator starts from :func:`persons`: one row per valid beneficiary with the dates of
+the notation of ``indicators.md`` (O, F, Or, D) as day numbers, the first orientation's
+modalité / organisme, and the descriptive attributes the filters use. Pure Polars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from queries import schema
+from queries.snapshots import Snapshot
+
+EPOCH = dt.date(1970, 1, 1)
+
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("moins_de_30", 0, 29),
+    ("30_39", 30, 39),
+    ("40_49", 40, 49),
+    ("50_plus", 50, 200),
+)
+AGE_BAND_LABELS = {
+    "moins_de_30": "Moins de 30 ans",
+    "30_39": "30 à 39 ans",
+    "40_49": "40 à 49 ans",
+    "50_plus": "50 ans ou plus",
+}
+
+
+def day(d: dt.date) -> int:
+    """Day number of a date (days since 1970-01-01)."""
+    return (d - EPOCH).days
+
+
+def to_date(n: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(n))
+
+
+def days(col: str | pl.Expr) -> pl.Expr:
+    """A Date column as Int32 day numbers (null stays null)."""
+    expr = pl.col(col) if isinstance(col, str) else col
+    return expr.cast(pl.Int32)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period [A, B] (inclusive)."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"period start {self.start} is after its end {self.end}")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The common filters (an empty tuple means « all »).
+
+    Descriptive filters select people; the period selects cohorts, weeks and months as each
+    indicator defines. ``modalites`` and ``organismes`` apply to the first orientation.
+    ``tranches_age``: age at the snapshot date from the birth year (see ``AGE_BANDS``).
+    """
+
+    territoires: tuple[str, ...] = ()
+    epcis: tuple[str, ...] = ()
+    modalites: tuple[str, ...] = ()
+    organismes: tuple[str, ...] = ()
+    sexes: tuple[str, ...] = ()
+    tranches_age: tuple[str, ...] = ()
+    situations: tuple[str, ...] = ()
+    accompagnement_renove: bool | None = None
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def with_(self, **changes: object) -> Filters:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def persons(snap: Snapshot) -> pl.DataFrame:
+    """One row per valid beneficiary of ``snap`` with the indicator notation as day numbers.
+
+    Columns: pid, id_beneficiaire, id_foyer, sexe, tranche_age, situation_familiale,
+    niveau_diplome, code_commune, code_epci, nom_epci, territoire, soumis_dd, o, f (null when
+    open at S), motif_fin, orr (first orientation), modalite, organisme (of that first row),
+    d (earliest non-null diagnostic), renove (any valid orientation in the renewed
+    accompaniment). The first orientation is the earliest date_orientation; ties between rows of
+    the same date are broken by modalité then organisme code (documented, deterministic).
+    """
+    s_year = snap.date.year
+    orient = snap.orientations
+    first = (
+        orient.sort(["pid", "date_orientation", "modalite", "organisme_referent"])
+        .group_by("pid", maintain_order=True)
+        .agg(
+            orr=days(pl.col("date_orientation").first()),
+            modalite=pl.col("modalite").first(),
+            organisme=pl.col("organisme_referent").first(),
+            d=days(pl.col("date_diagnostic").min()),
+            renove=pl.col("accompagnement_renove").any(),
+        )
+    )
+    age = pl.lit(s_year) - pl.col("annee_naissance")
+    band = pl.when(age.is_null()).then(None)
+    for key, low, high in AGE_BANDS:
+        band = band.when(age.is_between(low, high)).then(pl.lit(key))
+    b = snap.beneficiaires
+    return (
+        b.select(
+            "pid",
+            "id_beneficiaire",
+            "id_foyer",
+            "sexe",
+            band.otherwise(None).alias("tranche_age"),
+            "situation_familiale",
+            "niveau_diplome",
+            "code_commune",
+            "code_epci",
+            "nom_epci",
+            "territoire",
+            pl.col("soumis_droits_devoirs").alias("soumis_dd"),
+            days("date_ouverture_droits").alias("o"),
+            days("date_fin_droits").alias("f"),
+            pl.col("motif_fin_droits").alias("motif_fin"),
+        )
+        .join(first, on="pid", how="left")
+        .with_columns(pl.col("renove").fill_null(False))
+    )
+
+
+def apply_filters(people: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    """Keep the people matching every descriptive filter (the period is not applied here)."""
+    conds: list[pl.Expr] = []
+    for column, values in (
+        ("territoire", filters.territoires),
+        ("code_epci", filters.epcis),
+        ("modalite", filters.modalites),
+        ("organisme", filters.organismes),
+        ("sexe", filters.sexes),
+        ("tranche_age", filters.tranches_age),
+        ("situation_familiale", filters.situations),
+    ):
+        if values:
+            conds.append(pl.col(column).is_in(list(values)))
+    if filters.accompagnement_renove is not None:
+        conds.append(pl.col("renove") == filters.accompagnement_renove)
+    return people.filter(*conds) if conds else people
+
+
+def group_membership(people: pl.DataFrame, pilot: str, level: str = "territoire") -> pl.DataFrame:
+    """(pid, group) pairs: each territoire (or EPCI name), « Reste du département », « Ensemble ».
+
+    « Non renseigné » people belong to « Ensemble » only. With ``level="epci"``, the
+    territorial groups are EPCI names instead of territoires.
+    """
+    column = "territoire" if level == "territoire" else "nom_epci"
+    known = pl.col("territoire") != schema.NON_RENSEIGNE
+    own = people.filter(known).select("pid", pl.col(column).alias("group"))
+    rest = people.filter(known & (pl.col("territoire") != pilot)).select(
+        "pid", pl.lit(schema.RESTE).alias("group")
+    )
+    everyone = people.select("pid", pl.lit(schema.ENSEMBLE).alias("group"))
+    return pl.concat([own, rest, everyone])
+
+
+def group_names(communes: pl.DataFrame, pilot: str, level: str = "territoire") -> list[str]:
+    """Every group of the report, territoires first (pilot first), then Reste and Ensemble."""
+    column = "territoire" if level == "territoire" else "nom_epci"
+    names = sorted(set(communes[column].drop_nulls().to_list()))
+    if pilot in names:
+        names.remove(pilot)
+        names.insert(0, pilot)
+    return [*names, schema.RESTE, schema.ENSEMBLE]
+
+
+# Public tidy indicator frame. Family functions also return an internal "var" column (the
+# variance the comparisons need: sample variance of a mean over people, Var(R) of a clustered
+# ratio); ``public`` drops it.
+INDICATOR_SCHEMA = {
+    "indicator": pl.String,
+    "group": pl.String,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+}
+
+
+def public(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(list(INDICATOR_SCHEMA))
+
+
+Z95 = 1.959963984540054
+
+
+def share_rows(key: str, agg: pl.DataFrame) -> pl.DataFrame:
+    """Indicator rows for a share over people from per-group counts (group, k, n), with the
+    Wilson 95 % interval; an empty denominator gives null value and interval."""
+    from metrics.stats import wilson_interval
+
+    k = agg["k"].to_numpy().astype(float)
+    n = agg["n"].to_numpy().astype(float)
+    low, high = wilson_interval(k, n)
+    return pl.DataFrame(
+        {
+            "indicator": [key] * agg.height,
+            "group": agg["group"],
+            "value": pl.Series(k, dtype=pl.Float64) / pl.Series(n, dtype=pl.Float64),
+            "numerator": k,
+            "denominator": n,
+            "ci_low": low,
+            "ci_high": high,
+            "var": [None] * agg.height,
+        },
+        schema={**INDICATOR_SCHEMA, "var": pl.Float64},
+    ).with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high"))
+
+
+def count_by_group(
+    flags: pl.DataFrame, membership: pl.DataFrame, den: pl.Expr, num: pl.Expr
+) -> pl.DataFrame:
+    """Per group: n = people satisfying ``den``, k = those also satisfying ``num``."""
+    return (
+        flags.filter(den)
+        .select("pid", num.fill_null(False).alias("hit"))
+        .join(membership, on="pid")
+        .group_by("group")
+        .agg(k=pl.col("hit").sum(), n=pl.len())
+    )
+
+
+def complete_groups(frame: pl.DataFrame, keys: list[str], groups: list[str]) -> pl.DataFrame:
+    """One row per (indicator, group) even for empty groups (null value, zero denominator)."""
+    grid = pl.DataFrame(
+        [(k, g) for k in keys for g in groups],
+        schema={"indicator": pl.String, "group": pl.String},
+        orient="row",
+    )
+    out = grid.join(frame, on=["indicator", "group"], how="left")
+    return out.with_columns(
+        pl.col("denominator").fill_null(0.0),
+        pl.col("numerator").fill_null(0.0),
+    ).select([*INDICATOR_SCHEMA, "var"])

@@ -1,0 +1,269 @@
+"""Compute indicators, pilot-vs-rest comparisons and difference-in-differences.
+
+Pure functions over a loaded :class:`queries.snapshots.Snapshot` (Polars frames); the pages
+and the report command call these, never the family modules directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from config import Config
+from metrics import registry
+from metrics.base import (
+    Filters,
+    Period,
+    apply_filters,
+    complete_groups,
+    day,
+    group_membership,
+    group_names,
+    persons,
+    public,
+)
+from metrics.coverage import coverage_indicators
+from metrics.employment import employment_indicators
+from metrics.intensity import intensity_indicators
+from metrics.orientation import entry_cohort, orientation_indicators, survival_data
+from metrics.stats import (
+    did,
+    difference_normal,
+    logrank_test,
+    newcombe_hybrid,
+    two_proportion_pvalue,
+    welch_from_stats,
+)
+from queries import schema
+from queries.snapshots import Snapshot
+
+COMPARISON_SCHEMA = {
+    "indicator": pl.String,
+    "group_a": pl.String,
+    "group_b": pl.String,
+    "difference": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "p_value": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a computation is about: the snapshot's people (filtered) and the period."""
+
+    people: pl.DataFrame
+    snapshot: Snapshot
+    period: Period
+    s: int
+    pilot: str
+    level: str = "territoire"
+
+    @property
+    def membership(self) -> pl.DataFrame:
+        return group_membership(self.people, self.pilot, self.level)
+
+    @property
+    def groups(self) -> list[str]:
+        return group_names(self.snapshot.communes, self.pilot, self.level)
+
+    def events(self, table: str) -> pl.DataFrame:
+        """Valid rows of an event table, restricted to the people in scope."""
+        frame: pl.DataFrame = getattr(self.snapshot, table)
+        if self.people.height == self.snapshot.beneficiaires.height:
+            return frame
+        return frame.join(self.people.select("pid"), on="pid", how="semi")
+
+
+def scope(
+    snap: Snapshot,
+    period: Period,
+    cfg: Config,
+    filters: Filters | None = None,
+    level: str = "territoire",
+    people: pl.DataFrame | None = None,
+) -> Scope:
+    """Build the scope of a computation (``people`` may be passed when already built)."""
+    base = people if people is not None else persons(snap)
+    return Scope(
+        people=apply_filters(base, filters or Filters()),
+        snapshot=snap,
+        period=period,
+        s=day(snap.date),
+        pilot=cfg.pilot,
+        level=level,
+    )
+
+
+def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Every indicator (or those of ``families``) for every group, with the internal ``var``.
+
+    One row per (indicator, group) in registry order, empty groups included (null value).
+    """
+    membership = sc.membership
+    wanted = families or tuple(registry.FAMILIES)
+    parts = []
+    if "orientation" in wanted:
+        parts.append(orientation_indicators(sc.people, membership, sc.period, sc.s))
+    if "intensite" in wanted:
+        parts.append(
+            intensity_indicators(
+                sc.people,
+                sc.events("activites"),
+                sc.events("contacts"),
+                membership,
+                sc.period,
+                sc.s,
+            )
+        )
+    if "emploi" in wanted:
+        parts.append(
+            employment_indicators(sc.people, sc.events("emplois"), membership, sc.period, sc.s)
+        )
+    if "couverture" in wanted:
+        parts.append(coverage_indicators(sc.people, membership, sc.s))
+    keys = [i.key for i in registry.INDICATORS if i.family in wanted]
+    return complete_groups(pl.concat(parts, how="vertical_relaxed"), keys, sc.groups)
+
+
+def _nan(x: object) -> float | None:
+    value = float(x)  # type: ignore[arg-type]
+    return None if np.isnan(value) else value
+
+
+def comparisons(sc: Scope, table: pl.DataFrame) -> pl.DataFrame:
+    """Pilot versus « Reste du département » for every compared indicator of ``table``."""
+    a, b = sc.pilot, schema.RESTE
+    rows = []
+    by = {(r["indicator"], r["group"]): r for r in table.iter_rows(named=True)}
+    surv = None
+    for ind in registry.INDICATORS:
+        if not ind.compared or (ind.key, a) not in by:
+            continue
+        ra, rb = by[(ind.key, a)], by[(ind.key, b)]
+        diff = low = high = p = float("nan")
+        if ind.kind == registry.PEOPLE_SHARE:
+            diff, low, high = newcombe_hybrid(
+                ra["numerator"], ra["denominator"], rb["numerator"], rb["denominator"]
+            )
+            p = two_proportion_pvalue(
+                ra["numerator"], ra["denominator"], rb["numerator"], rb["denominator"]
+            )
+        elif ind.kind in (registry.CLUSTER_SHARE, registry.CLUSTER_MEAN):
+            if None not in (ra["value"], rb["value"], ra["var"], rb["var"]):
+                diff, _, low, high, p = difference_normal(
+                    ra["value"], ra["var"], rb["value"], rb["var"]
+                )
+        elif ind.kind == registry.PEOPLE_MEAN:
+            if None not in (ra["value"], rb["value"], ra["var"], rb["var"]):
+                diff, low, high, p = welch_from_stats(
+                    ra["value"],
+                    ra["var"],
+                    ra["denominator"],
+                    rb["value"],
+                    rb["var"],
+                    rb["denominator"],
+                )
+        elif ind.kind == registry.KM_MEDIAN:
+            if surv is None:
+                surv = _survival_by_side(sc)
+            pa, pb = surv
+            if ra["value"] is not None and rb["value"] is not None:
+                diff = ra["value"] - rb["value"]
+            if pa.height and pb.height:
+                _, p = logrank_test(
+                    pa["t"].to_numpy(),
+                    pa["event"].to_numpy(),
+                    pb["t"].to_numpy(),
+                    pb["event"].to_numpy(),
+                )
+        rows.append(
+            {
+                "indicator": ind.key,
+                "group_a": a,
+                "group_b": b,
+                "difference": _nan(diff),
+                "ci_low": _nan(low),
+                "ci_high": _nan(high),
+                "p_value": _nan(p),
+            }
+        )
+    return pl.DataFrame(rows, schema=COMPARISON_SCHEMA)
+
+
+def _survival_by_side(sc: Scope) -> tuple[pl.DataFrame, pl.DataFrame]:
+    surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
+    membership = sc.membership
+    side = [
+        surv.join(membership.filter(pl.col("group") == g), on="pid", how="semi")
+        for g in (sc.pilot, schema.RESTE)
+    ]
+    return side[0], side[1]
+
+
+def did_windows(launch: dt.date) -> tuple[Period, Period]:
+    """Pre window [L − 365, L − 1] and post window [L, L + 364]."""
+    return (
+        Period(launch - dt.timedelta(days=365), launch - dt.timedelta(days=1)),
+        Period(launch, launch + dt.timedelta(days=364)),
+    )
+
+
+def difference_in_differences(sc: Scope, launch: dt.date) -> list[dict]:
+    """DiD of the pilot vs the rest around the launch, for the registry's DiD indicators.
+
+    The windows replace [A, B] on the cohort date (O or Or); follow-up conditions unchanged.
+    """
+    pre, post = did_windows(launch)
+    sides = {sc.pilot: "pilot", schema.RESTE: "reste"}
+    membership = sc.membership.filter(pl.col("group").is_in(list(sides)))
+    cells: dict[str, dict[str, dict]] = {k: {} for k in registry.DID_KEYS}
+    for label, window in (("pre", pre), ("post", post)):
+        frames = [
+            orientation_indicators(sc.people, membership, window, sc.s),
+            employment_indicators(sc.people, sc.events("emplois"), membership, window, sc.s),
+        ]
+        table = pl.concat(frames, how="vertical_relaxed").filter(
+            pl.col("indicator").is_in(list(registry.DID_KEYS))
+        )
+        table = complete_groups(table, list(registry.DID_KEYS), list(sides))
+        for row in table.iter_rows(named=True):
+            cells[row["indicator"]][f"{sides[row['group']]}_{label}"] = {
+                "value": row["value"],
+                "n": int(row["denominator"]),
+            }
+    out = []
+    for key in registry.DID_KEYS:
+        c = cells[key]
+        order = ("pilot_pre", "pilot_post", "reste_pre", "reste_post")
+        args = []
+        for name in order:
+            v = c[name]["value"]
+            args += [float("nan") if v is None else v, c[name]["n"]]
+        est, _, low, high, p = did(*args)
+        out.append(
+            {
+                "indicator": key,
+                "estimate": _nan(est),
+                "ci_low": _nan(low),
+                "ci_high": _nan(high),
+                "p_value": _nan(p),
+                "cells": {name: c[name] for name in order},
+            }
+        )
+    return out
+
+
+__all__ = [
+    "COMPARISON_SCHEMA",
+    "Scope",
+    "comparisons",
+    "did_windows",
+    "difference_in_differences",
+    "indicators",
+    "public",
+    "scope",
+]

@@ -1,0 +1,198 @@
+"""Intensity of the accompaniment: beneficiary-weeks and beneficiary-months.
+
+Definitions: ``indicators.md``, section Intensity. Eligible weeks and months are counted
+arithmetically from each person's eligibility bounds (no row per person-week is built): a
+person contributes n_b eligible weeks and y_b of them meet the criterion; the person is the
+cluster of the variance.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.base import INDICATOR_SCHEMA, Period, day
+from metrics.stats import clustered_ratio_from_sums, normal_interval
+
+WEEK_KEYS = ("part_semaines_15h", "heures_hebdo_moyennes", "part_semaines_contact")
+MONTH_KEY = "part_mois_rendez_vous"
+HOURS_THRESHOLD = 15.0
+
+
+def monday_on_or_after(d: pl.Expr) -> pl.Expr:
+    """Day number of the first Monday >= d (day 0, 1970-01-01, is a Thursday)."""
+    return d + (7 - (d + 3) % 7) % 7
+
+
+def monday_on_or_before(d: pl.Expr) -> pl.Expr:
+    return d - (d + 3) % 7
+
+
+def eligible_weeks(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
+    """Per person: [lo, hi] Mondays of eligible weeks and their number n (> 0 only).
+
+    Week w (a Monday) counts when A <= w <= B, w + 6 <= S, Or exists, O < w, Or < w and
+    (F null or F > w + 6).
+    """
+    start = pl.max_horizontal(pl.lit(day(period.start)), pl.max_horizontal("o", "orr") + 1)
+    end = pl.min_horizontal(
+        pl.lit(day(period.end)), pl.lit(s - 6), (pl.col("f") - 7).fill_null(s - 6)
+    )
+    return (
+        people.filter(pl.col("orr").is_not_null())
+        .select("pid", monday_on_or_after(start).alias("lo"), monday_on_or_before(end).alias("hi"))
+        .with_columns(n=((pl.col("hi") - pl.col("lo")) // 7 + 1))
+        .filter(pl.col("n") > 0)
+    )
+
+
+def month_index(d: pl.Expr) -> pl.Expr:
+    """Month number (year·12 + month − 1) of a day number."""
+    date = d.cast(pl.Date)
+    return date.dt.year().cast(pl.Int32) * 12 + date.dt.month().cast(pl.Int32) - 1
+
+
+def eligible_months(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
+    """Per person: [lo, hi] month indices of eligible months and their number n (> 0 only).
+
+    Month [m1, m2] counts when A <= m1 <= B, m2 <= S, Or exists, O < m1, Or < m1 and
+    (F null or F > m2).
+    """
+    first = pl.max_horizontal(pl.lit(day(period.start)), pl.max_horizontal("o", "orr") + 1)
+    # first month starting on or after `first`
+    lo = month_index(first) + (first.cast(pl.Date).dt.day() != 1).cast(pl.Int32)
+    # last month ending on or before `last` (m2 <= S and m2 < F)
+    last = pl.min_horizontal(pl.lit(s), (pl.col("f") - 1).fill_null(s))
+    last_date = last.cast(pl.Date)
+    hi_end = month_index(last) - (last_date != last_date.dt.month_end()).cast(pl.Int32)
+    b_month = month_index(pl.lit(day(period.end)))
+    hi = pl.min_horizontal(hi_end, b_month)
+    return (
+        people.filter(pl.col("orr").is_not_null())
+        .select("pid", lo.alias("lo"), hi.alias("hi"))
+        .with_columns(n=pl.col("hi") - pl.col("lo") + 1)
+        .filter(pl.col("n") > 0)
+    )
+
+
+def weekly_hours(activites: pl.DataFrame) -> pl.DataFrame:
+    """h(b, w): hours per person and week (pid, w as a day number, h)."""
+    return (
+        activites.group_by("pid", "semaine")
+        .agg(h=pl.col("heures").sum())
+        .select("pid", pl.col("semaine").cast(pl.Int32).alias("w"), "h")
+    )
+
+
+def _in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFrame:
+    return events.join(window.select("pid", "lo", "hi"), on="pid").filter(
+        pl.col(at).is_between(pl.col("lo"), pl.col("hi"))
+    )
+
+
+def person_week_counts(
+    people: pl.DataFrame,
+    activites: pl.DataFrame,
+    contacts: pl.DataFrame,
+    period: Period,
+    s: int,
+) -> pl.DataFrame:
+    """Per eligible person: n (eligible weeks), y15 (weeks with h >= 15), hours (Σh), ycontact
+    (weeks with a contact dated in [w, w + 6])."""
+    window = eligible_weeks(people, period, s)
+    hours = _in_window(weekly_hours(activites), window, "w")
+    per_hours = hours.group_by("pid").agg(
+        y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum()
+    )
+    contact_weeks = contacts.select(
+        "pid", monday_on_or_before(pl.col("date_contact").cast(pl.Int32)).alias("w")
+    ).unique()
+    per_contact = _in_window(contact_weeks, window, "w").group_by("pid").agg(ycontact=pl.len())
+    return (
+        window.select("pid", "n")
+        .join(per_hours, on="pid", how="left")
+        .join(per_contact, on="pid", how="left")
+        .with_columns(
+            pl.col("y15").fill_null(0),
+            pl.col("hours").fill_null(0.0),
+            pl.col("ycontact").fill_null(0),
+        )
+    )
+
+
+def person_month_counts(
+    people: pl.DataFrame, contacts: pl.DataFrame, period: Period, s: int
+) -> pl.DataFrame:
+    """Per eligible person: n (eligible months), y (months with a rendez_vous)."""
+    window = eligible_months(people, period, s)
+    months = (
+        contacts.filter(pl.col("type_contact") == "rendez_vous")
+        .select("pid", month_index(pl.col("date_contact").cast(pl.Int32)).alias("m"))
+        .unique()
+    )
+    per = _in_window(months, window, "m").group_by("pid").agg(y=pl.len())
+    return (
+        window.select("pid", "n")
+        .join(per, on="pid", how="left")
+        .with_columns(pl.col("y").fill_null(0))
+    )
+
+
+def clustered_rows(
+    key: str, per_person: pl.DataFrame, y: str, membership: pl.DataFrame, share: bool
+) -> pl.DataFrame:
+    """Indicator rows R = Σy/Σn per group with the clustered variance (person = cluster)."""
+    agg = (
+        per_person.join(membership, on="pid")
+        .with_columns(yy=pl.col(y).cast(pl.Float64), nn=pl.col("n").cast(pl.Float64))
+        .group_by("group")
+        .agg(
+            sy=pl.col("yy").sum(),
+            sn=pl.col("nn").sum(),
+            syy=(pl.col("yy") ** 2).sum(),
+            syn=(pl.col("yy") * pl.col("nn")).sum(),
+            snn=(pl.col("nn") ** 2).sum(),
+            clusters=pl.len(),
+        )
+    )
+    r, var = clustered_ratio_from_sums(
+        agg["sy"].to_numpy(),
+        agg["sn"].to_numpy(),
+        agg["syy"].to_numpy(),
+        agg["syn"].to_numpy(),
+        agg["snn"].to_numpy(),
+        agg["clusters"].to_numpy().astype(float),
+    )
+    low, high = normal_interval(r, var, clip01=share)
+    return pl.DataFrame(
+        {
+            "indicator": [key] * agg.height,
+            "group": agg["group"],
+            "value": r,
+            "numerator": agg["sy"],
+            "denominator": agg["sn"],
+            "ci_low": low,
+            "ci_high": high,
+            "var": var,
+        },
+        schema={**INDICATOR_SCHEMA, "var": pl.Float64},
+    ).with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high", "var"))
+
+
+def intensity_indicators(
+    people: pl.DataFrame,
+    activites: pl.DataFrame,
+    contacts: pl.DataFrame,
+    membership: pl.DataFrame,
+    period: Period,
+    s: int,
+) -> pl.DataFrame:
+    weeks = person_week_counts(people, activites, contacts, period, s)
+    months = person_month_counts(people, contacts, period, s)
+    return pl.concat(
+        [
+            clustered_rows("part_semaines_15h", weeks, "y15", membership, share=True),
+            clustered_rows("heures_hebdo_moyennes", weeks, "hours", membership, share=False),
+            clustered_rows("part_semaines_contact", weeks, "ycontact", membership, share=True),
+            clustered_rows(MONTH_KEY, months, "y", membership, share=True),
+        ]
+    )

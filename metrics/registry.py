@@ -1,0 +1,285 @@
+"""The one registry of indicators: key, French label and definition, unit, family, kind of
+statistic, direction of « better », target and reference (from the configuration).
+
+Computations (``metrics.engine``), page texts and the methodology page all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config import Config
+
+# kinds drive the interval and the pilot-vs-rest comparison
+PEOPLE_SHARE = "part_personnes"  # Wilson; Newcombe hybrid + pooled z-test
+CLUSTER_SHARE = "part_semaines_mois"  # clustered ratio; normal difference
+CLUSTER_MEAN = "moyenne_semaines"  # clustered ratio (not clipped); normal difference
+KM_MEDIAN = "mediane_km"  # no interval; difference of medians + log-rank
+PEOPLE_MEAN = "moyenne_personnes"  # t interval; Welch
+COUNT = "effectif"  # no interval, no comparison
+
+FAMILIES = {
+    "orientation": "Orientation",
+    "intensite": "Intensité de l'accompagnement",
+    "emploi": "Sorties vers l'emploi",
+    "couverture": "Couverture du stock",
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str  # short French label
+    definition: str  # exact French definition (mirrors indicators.md)
+    unit: str  # "part", "jours", "heures", "personnes", "foyers"
+    family: str
+    kind: str
+    better: str | None  # "hausse", "baisse" or None (descriptive)
+    did_cohort: str | None = None  # "ouverture" or "orientation" when in the DiD
+
+    def target(self, cfg: Config) -> float | None:
+        return cfg.targets.get(self.key)
+
+    def reference(self, cfg: Config) -> float | None:
+        return cfg.references.get(self.key)
+
+    @property
+    def compared(self) -> bool:
+        return self.kind != COUNT
+
+
+_C = "C = bénéficiaires dont les droits ont ouvert (O) dans la période [A, B], au plus tard à S"
+_W = (
+    "Semaines (lundi w, A ≤ w ≤ B, w + 6 ≤ S) où la personne est éligible : orientée, droits "
+    "ouverts et orientation antérieurs à w, droits non clos avant la fin de la semaine"
+)
+_E = "E = personnes dont la première orientation (Or) est dans [A, B] et Or + H ≤ S"
+_P = "stock P = droits ouverts à la date S ; P_dd = membres de P soumis aux droits et devoirs"
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "delai_orientation_median",
+        "Délai médian d'orientation",
+        f"Médiane de Kaplan–Meier, en jours, du délai entre l'ouverture des droits (O) et la "
+        f"première orientation (Or), sur la cohorte {_C}. Événement : orientation au plus tard "
+        "à min(S, fin de droits) ; sinon observation censurée à cette date. Médiane : plus petit "
+        "délai d'événement où la survie estimée est ≤ 0,5 ; vide si jamais atteinte. "
+        "Numérateur : orientations observées ; dénominateur : taille de la cohorte.",
+        "jours",
+        "orientation",
+        KM_MEDIAN,
+        "baisse",
+    ),
+    Indicator(
+        "delai_orientation_moyen",
+        "Délai moyen d'orientation",
+        f"Moyenne de Or − O, en jours, sur les personnes de la cohorte {_C} orientées au plus "
+        "tard à S (moyenne « naïve » publiée par l'enquête OARSA de la DREES : 79 jours pour "
+        "les entrants de 2023). Intervalle de Student à 95 %.",
+        "jours",
+        "orientation",
+        PEOPLE_MEAN,
+        "baisse",
+    ),
+    Indicator(
+        "part_orientes_30j",
+        "Orientés en 30 jours",
+        f"Parmi la cohorte {_C} ayant au moins 30 jours d'ancienneté à S (O ≤ S − 30) : part "
+        "orientée au plus 30 jours après l'ouverture. Une personne sortie du RSA avant son "
+        "orientation compte comme non orientée.",
+        "part",
+        "orientation",
+        PEOPLE_SHARE,
+        "hausse",
+        did_cohort="ouverture",
+    ),
+    Indicator(
+        "part_diagnostic_15j",
+        "Diagnostic en 15 jours",
+        f"Parmi la cohorte {_C} ayant au moins 15 jours d'ancienneté à S (O ≤ S − 15) : part "
+        "dont le premier diagnostic (D, accueil et diagnostic conjoints) a eu lieu au plus 15 "
+        "jours après l'ouverture (un diagnostic antérieur à l'ouverture compte pour 0 jour).",
+        "part",
+        "orientation",
+        PEOPLE_SHARE,
+        "hausse",
+        did_cohort="ouverture",
+    ),
+    Indicator(
+        "part_modalite_social",
+        "Modalité sociale",
+        f"Parmi la cohorte {_C} orientée au plus tard à S : part dont la première orientation "
+        "est vers la modalité sociale.",
+        "part",
+        "orientation",
+        PEOPLE_SHARE,
+        None,
+    ),
+    Indicator(
+        "part_modalite_socio_professionnel",
+        "Modalité socio-professionnelle",
+        f"Parmi la cohorte {_C} orientée au plus tard à S : part dont la première orientation "
+        "est vers la modalité socio-professionnelle.",
+        "part",
+        "orientation",
+        PEOPLE_SHARE,
+        None,
+    ),
+    Indicator(
+        "part_modalite_professionnel",
+        "Modalité professionnelle",
+        f"Parmi la cohorte {_C} orientée au plus tard à S : part dont la première orientation "
+        "est vers la modalité professionnelle.",
+        "part",
+        "orientation",
+        PEOPLE_SHARE,
+        None,
+    ),
+    Indicator(
+        "part_semaines_15h",
+        "Semaines à 15 h ou plus",
+        f"{_W}. Part de ces semaines-bénéficiaires où la somme des heures d'activité de la "
+        "semaine atteint 15 h. Variance par grappes (la personne est la grappe).",
+        "part",
+        "intensite",
+        CLUSTER_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "heures_hebdo_moyennes",
+        "Heures d'activité par semaine",
+        f"{_W}. Somme des heures d'activité sur ces semaines-bénéficiaires, rapportée à leur "
+        "nombre (une semaine sans activité compte pour 0 h). Variance par grappes.",
+        "heures",
+        "intensite",
+        CLUSTER_MEAN,
+        "hausse",
+    ),
+    Indicator(
+        "part_semaines_contact",
+        "Semaines avec un contact",
+        f"{_W}. Part de ces semaines-bénéficiaires avec au moins un contact (tout type) daté "
+        "du lundi au dimanche de la semaine. Variance par grappes.",
+        "part",
+        "intensite",
+        CLUSTER_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "part_mois_rendez_vous",
+        "Mois avec un rendez-vous",
+        "Mois calendaires [m1, m2] avec A ≤ m1 ≤ B et m2 ≤ S, où la personne est éligible "
+        "(orientée, droits ouverts et orientation antérieurs à m1, droits non clos avant m2) : "
+        "part de ces mois-bénéficiaires avec au moins un rendez-vous en face à face dans le "
+        "mois. Variance par grappes.",
+        "part",
+        "intensite",
+        CLUSTER_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "taux_emploi_6m",
+        "Emploi à 6 mois",
+        f"{_E}, H = 183 jours : part ayant au moins un début d'emploi entre Or et Or + 183 jours.",
+        "part",
+        "emploi",
+        PEOPLE_SHARE,
+        "hausse",
+        did_cohort="orientation",
+    ),
+    Indicator(
+        "taux_emploi_durable_6m",
+        "Emploi durable à 6 mois",
+        f"{_E}, H = 183 jours : part ayant au moins un début d'emploi durable (CDI, CDD de 6 mois "
+        "ou plus, création d'entreprise) entre Or et Or + 183 jours.",
+        "part",
+        "emploi",
+        PEOPLE_SHARE,
+        "hausse",
+        did_cohort="orientation",
+    ),
+    Indicator(
+        "taux_emploi_12m",
+        "Emploi à 12 mois",
+        f"{_E}, H = 365 jours : part ayant au moins un début d'emploi entre Or et Or + 365 jours.",
+        "part",
+        "emploi",
+        PEOPLE_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "taux_sortie_rsa_12m",
+        "Sortie du RSA à 12 mois",
+        f"{_E}, H = 365 jours : part dont les droits ont pris fin entre Or et Or + 365 jours "
+        "(tous motifs).",
+        "part",
+        "emploi",
+        PEOPLE_SHARE,
+        None,
+    ),
+    Indicator(
+        "effectif_stock",
+        "Bénéficiaires (stock)",
+        f"Nombre de bénéficiaires du {_P}. La période est ignorée.",
+        "personnes",
+        "couverture",
+        COUNT,
+        None,
+    ),
+    Indicator(
+        "foyers_stock",
+        "Foyers (stock)",
+        f"Nombre de foyers allocataires distincts du {_P}. La période est ignorée.",
+        "foyers",
+        "couverture",
+        COUNT,
+        None,
+    ),
+    Indicator(
+        "part_orientes_stock",
+        "Stock orienté",
+        f"Parmi P_dd ({_P}) : part orientée au plus tard à S (comparable à l'OARSA : 86 % au "
+        "niveau national). La période est ignorée.",
+        "part",
+        "couverture",
+        PEOPLE_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "part_orientes_stock_moins_6m",
+        "Stock orienté (moins de 6 mois)",
+        "Comme « Stock orienté », restreint aux droits ouverts depuis moins de 183 jours "
+        f"à S. {_P}.",
+        "part",
+        "couverture",
+        PEOPLE_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "part_orientes_stock_6_12m",
+        "Stock orienté (6 à 12 mois)",
+        f"Comme « Stock orienté », restreint aux droits ouverts depuis 183 à 364 jours à S. {_P}.",
+        "part",
+        "couverture",
+        PEOPLE_SHARE,
+        "hausse",
+    ),
+    Indicator(
+        "part_orientes_stock_12m_plus",
+        "Stock orienté (12 mois ou plus)",
+        "Comme « Stock orienté », restreint aux droits ouverts depuis 365 jours ou plus "
+        f"à S. {_P}.",
+        "part",
+        "couverture",
+        PEOPLE_SHARE,
+        "hausse",
+    ),
+)
+
+BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
+KEYS: tuple[str, ...] = tuple(BY_KEY)
+DID_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS if i.did_cohort)
+
+
+def get(key: str) -> Indicator:
+    return BY_KEY[key]
