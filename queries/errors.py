@@ -16,6 +16,9 @@ class DataDirError(DataError):
         super().__init__(message)
         self.message_fr = message_fr
 
+    def __reduce__(self) -> tuple:  # picklable (Streamlit caches statuses holding errors)
+        return (type(self), (str(self), self.message_fr))
+
 
 class SnapshotError(DataError):
     """A structural fault: it stops the snapshot (never the app).
@@ -44,3 +47,9 @@ class SnapshotError(DataError):
         if column:
             where_fr += f", colonne {column}"
         self.message_fr = f"Snapshot inutilisable ({where_fr}) : {reason_fr}"
+
+    def __reduce__(self) -> tuple:
+        return (
+            type(self),
+            (self.snapshot, self.file, self.column, self.reason, self.reason_fr),
+        )

@@ -1,0 +1,61 @@
+"""French formatting of numbers, shares and dates for display (never for exports)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+NBSP = "\u00a0"  # no-break space: thousands separator and before « % »
+
+
+def _group(int_part: str) -> str:
+    sign = "-" if int_part.startswith("-") else ""
+    digits = int_part.lstrip("-")
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return sign + NBSP.join(groups)
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """12345.6 -> « 12 345,6 » (no-break spaces); None / NaN -> « – »."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:.{decimals}f}"
+    if decimals:
+        int_part, frac = text.split(".")
+        return f"{_group(int_part)},{frac}"
+    return _group(text)
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """0.612 -> « 61,2 % »."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{number(value * 100, decimals)}{NBSP}%"
+
+
+def points(value: float | None, decimals: int = 1) -> str:
+    """A difference of shares in percentage points: 0.052 -> « +5,2 pts »."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "+" if value > 0 else ""
+    return f"{sign}{number(value * 100, decimals)}{NBSP}pts"
+
+
+def date(value: dt.date | None) -> str:
+    """2024-05-31 -> « 31/05/2024 »."""
+    return "–" if value is None else value.strftime("%d/%m/%Y")
+
+
+def value(v: float | None, unit: str) -> str:
+    """Format a registry value by its unit (part, jours, heures, personnes, foyers)."""
+    if unit == "part":
+        return pct(v)
+    if unit == "jours":
+        return f"{number(v, 1)}{NBSP}j" if v is not None else "–"
+    if unit == "heures":
+        return f"{number(v, 1)}{NBSP}h" if v is not None else "–"
+    return number(v)
