@@ -1,0 +1,476 @@
+"""What the pages draw besides the headline table: series by month, curves, distributions.
+
+All vectorised: a month series regroups people by (group, month) instead of looping; curves
+reuse the grouped Kaplan–Meier of ``metrics.orientation``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from metrics import registry
+from metrics.base import day
+from metrics.employment import employment_flags, employment_indicators
+from metrics.engine import Scope
+from metrics.intensity import (
+    HOURS_THRESHOLD,
+    clustered_rows,
+    eligible_months,
+    eligible_weeks,
+    monday_on_or_before,
+    month_index,
+    weekly_hours,
+)
+from metrics.orientation import entry_cohort, km_curves, orientation_indicators, survival_data
+
+SEP = "\x1f"  # separator of composite (group, month) labels
+
+
+def _month_label(expr: pl.Expr) -> pl.Expr:
+    """Day number -> first day of its month (Date)."""
+    return expr.cast(pl.Date).dt.month_start()
+
+
+def _by_month(membership: pl.DataFrame, people: pl.DataFrame, date_col: str) -> pl.DataFrame:
+    """(pid, group) -> (pid, "group<SEP>YYYY-MM-01") using the month of ``date_col``."""
+    month = people.select(
+        "pid", _month_label(pl.col(date_col)).dt.to_string("%Y-%m-%d").alias("month")
+    ).drop_nulls()
+    return membership.join(month, on="pid").select(
+        "pid", (pl.col("group") + SEP + pl.col("month")).alias("group")
+    )
+
+
+def _split(frame: pl.DataFrame) -> pl.DataFrame:
+    parts = pl.col("group").str.split_exact(SEP, 1)
+    return frame.with_columns(
+        parts.struct.field("field_0").alias("group"),
+        parts.struct.field("field_1").str.to_date("%Y-%m-%d").alias("month"),
+    )
+
+
+def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
+    """Orientation indicators (cohort C) by month of opening of rights, and employment
+    indicators by month of first orientation, for ``groups`` (default pilot and rest)."""
+    groups = groups or [sc.pilot, "Reste du département"]
+    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    orient = orientation_indicators(
+        sc.people, _by_month(membership, sc.people, "o"), sc.period, sc.s
+    )
+    emp = employment_indicators(
+        sc.people,
+        sc.events("emplois"),
+        _by_month(membership, sc.people, "orr"),
+        sc.period,
+        sc.s,
+    )
+    return _split(pl.concat([orient, emp], how="vertical_relaxed")).sort(
+        "indicator", "group", "month"
+    )
+
+
+def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
+    """Beneficiary-week indicators by calendar month of the week's Monday, and
+    part_mois_rendez_vous by calendar month, with clustered intervals (person = cluster)."""
+    groups = groups or [sc.pilot, "Reste du département"]
+    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    weeks = eligible_weeks(sc.people, sc.period, sc.s)
+    # explode each person's eligible range into months, then count Mondays of each month part
+    pm = (
+        weeks.with_columns(
+            m=pl.int_ranges(month_index(pl.col("lo")), month_index(pl.col("hi")) + 1)
+        )
+        .explode("m")
+        .with_columns(
+            m_start=pl.date((pl.col("m") // 12), (pl.col("m") % 12) + 1, 1).cast(pl.Int32),
+        )
+        .with_columns(
+            m_end=pl.col("m_start").cast(pl.Date).dt.month_end().cast(pl.Int32),
+        )
+        .with_columns(
+            a=pl.max_horizontal("lo", pl.col("m_start") + (7 - (pl.col("m_start") + 3) % 7) % 7),
+            b=pl.min_horizontal("hi", monday_on_or_before(pl.col("m_end"))),
+        )
+        .with_columns(n=((pl.col("b") - pl.col("a")) // 7 + 1))
+        .filter(pl.col("n") > 0)
+    )
+    hours = (
+        weekly_hours(sc.events("activites"))
+        .join(weeks.select("pid", "lo", "hi"), on="pid")
+        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+    )
+    hours = hours.with_columns(m=month_index(pl.col("w")))
+    contacts = (
+        sc.events("contacts")
+        .select("pid", monday_on_or_before(pl.col("date_contact").cast(pl.Int32)).alias("w"))
+        .unique()
+        .join(weeks.select("pid", "lo", "hi"), on="pid")
+        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+        .group_by("pid", month_index(pl.col("w")).alias("m"))
+        .agg(ycontact=pl.len())
+    )
+    per = (
+        pm.select("pid", "m", "n")
+        .join(
+            hours.group_by("pid", "m").agg(
+                y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum()
+            ),
+            on=["pid", "m"],
+            how="left",
+        )
+        .join(contacts, on=["pid", "m"], how="left")
+        .with_columns(
+            pl.col("y15").fill_null(0),
+            pl.col("hours").fill_null(0.0),
+            pl.col("ycontact").fill_null(0),
+        )
+    )
+    # each (person, month) is its own row; keying people by (pid, month) keeps the person as
+    # the cluster within a month
+    keyed = per.with_columns(key=pl.col("pid").cast(pl.Int64) * 10_000 + pl.col("m"))
+    mem = (
+        keyed.select("key", "pid", "m")
+        .join(membership, on="pid")
+        .select(
+            pl.col("key").alias("pid"),
+            (pl.col("group") + SEP + pl.col("m").cast(pl.String)).alias("group"),
+        )
+    )
+    k = keyed.drop("pid").rename({"key": "pid"})
+    parts = [
+        clustered_rows("part_semaines_15h", k, "y15", mem, share=True),
+        clustered_rows("heures_hebdo_moyennes", k, "hours", mem, share=False),
+        clustered_rows("part_semaines_contact", k, "ycontact", mem, share=True),
+    ]
+    months = eligible_months(sc.people, sc.period, sc.s)
+    rdv = (
+        sc.events("contacts")
+        .filter(pl.col("type_contact") == "rendez_vous")
+        .select("pid", month_index(pl.col("date_contact").cast(pl.Int32)).alias("m"))
+        .unique()
+        .with_columns(y=pl.lit(1))
+    )
+    pmonths = (
+        months.with_columns(m=pl.int_ranges("lo", pl.col("hi") + 1))
+        .explode("m")
+        .join(rdv, on=["pid", "m"], how="left")
+        .with_columns(pl.col("y").fill_null(0), n=pl.lit(1))
+        .with_columns(key=pl.col("pid").cast(pl.Int64) * 10_000 + pl.col("m"))
+    )
+    mem2 = (
+        pmonths.select("key", "pid", "m")
+        .join(membership, on="pid")
+        .select(
+            pl.col("key").alias("pid"),
+            (pl.col("group") + SEP + pl.col("m").cast(pl.String)).alias("group"),
+        )
+    )
+    parts.append(
+        clustered_rows(
+            "part_mois_rendez_vous",
+            pmonths.drop("pid").rename({"key": "pid"}),
+            "y",
+            mem2,
+            share=True,
+        )
+    )
+    out = pl.concat(parts)
+    label = pl.col("group").str.split_exact(SEP, 1)
+    m = label.struct.field("field_1").cast(pl.Int32)
+    return (
+        out.with_columns(
+            label.struct.field("field_0").alias("group"),
+            pl.date(m // 12, m % 12 + 1, 1).alias("month"),
+        )
+        .drop("var")
+        .sort("indicator", "group", "month")
+    )
+
+
+def orientation_km(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
+    """Kaplan–Meier curves of the delay to first orientation (cohort C), with their band,
+    plus a row at t = 0 (Ŝ = 1) per group so curves start at one."""
+    groups = groups or [sc.pilot, "Reste du département"]
+    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
+    return _with_origin(km_curves(surv, membership))
+
+
+def _with_origin(curves: pl.DataFrame) -> pl.DataFrame:
+    if curves.is_empty():
+        return curves
+    origin = curves.group_by("group").agg(
+        pl.lit(0, pl.Int32).alias("t"),
+        pl.col("n_at_risk").max().alias("n_at_risk"),
+    )
+    origin = origin.with_columns(
+        events=pl.lit(0, curves.schema["events"]),
+        censored=pl.lit(0, curves.schema["censored"]),
+        survival=pl.lit(1.0),
+        greenwood=pl.lit(0.0),
+        ci_low=pl.lit(1.0),
+        ci_high=pl.lit(1.0),
+    )
+    has_zero = curves.filter(pl.col("t") == 0).select("group")
+    origin = origin.join(has_zero, on="group", how="anti")
+    return pl.concat([origin.select(curves.columns).cast(curves.schema), curves]).sort("group", "t")
+
+
+def employment_curves(
+    sc: Scope, groups: list[str] | None = None, durable: bool = False, horizon: int = 365
+) -> pl.DataFrame:
+    """Cumulative share with a first job (or a first durable job) by days since the first
+    orientation, for people oriented in [A, B]: 1 − Kaplan–Meier of the time to the first job,
+    censored at S − Or (exits from the RSA do not censor: jobs are observed after exit)."""
+    groups = groups or [sc.pilot, "Reste du département"]
+    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    flags = employment_flags(sc.people, sc.events("emplois")).filter(
+        pl.col("orr").is_between(day(sc.period.start), day(sc.period.end))
+    )
+    col = "durable" if durable else "job"
+    follow = pl.min_horizontal(pl.lit(sc.s) - pl.col("orr"), pl.lit(horizon))
+    event = pl.col(col).is_not_null() & (pl.col(col) <= follow)
+    surv = flags.select(
+        "pid",
+        event.alias("event"),
+        pl.when(event).then(pl.col(col)).otherwise(follow).cast(pl.Int32).alias("t"),
+    )
+    curves = _with_origin(km_curves(surv, membership))
+    return curves.with_columns(
+        cumulative=1 - pl.col("survival"),
+        cum_low=1 - pl.col("ci_high"),
+        cum_high=1 - pl.col("ci_low"),
+    )
+
+
+HOUR_BINS = (
+    ("0 h", None, 0.0),
+    ("moins de 5 h", 0.0, 5.0),
+    ("5 à 10 h", 5.0, 10.0),
+    ("10 à 15 h", 10.0, 15.0),
+    ("15 à 20 h", 15.0, 20.0),
+    ("20 h ou plus", 20.0, None),
+)
+
+
+def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
+    """Eligible beneficiary-weeks by weekly hours class (0 h weeks included), per group.
+
+    Classes: 0 h, ]0, 5[, [5, 10[, [10, 15[, [15, 20[, 20 h or more. Columns: group, classe,
+    semaines, part."""
+    groups = groups or [sc.pilot, "Reste du département"]
+    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    weeks = eligible_weeks(sc.people, sc.period, sc.s)
+    hours = (
+        weekly_hours(sc.events("activites"))
+        .join(weeks.select("pid", "lo", "hi"), on="pid")
+        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+    )
+    h = pl.col("h")
+    label = (
+        pl.when(h < 5)
+        .then(pl.lit("moins de 5 h"))
+        .when(h < 10)
+        .then(pl.lit("5 à 10 h"))
+        .when(h < 15)
+        .then(pl.lit("10 à 15 h"))
+        .when(h < 20)
+        .then(pl.lit("15 à 20 h"))
+        .otherwise(pl.lit("20 h ou plus"))
+    )
+    with_hours = (
+        hours.join(membership, on="pid")
+        .group_by("group", label.alias("classe"))
+        .agg(semaines=pl.len())
+    )
+    totals = weeks.join(membership, on="pid").group_by("group").agg(total=pl.col("n").sum())
+    zero = totals.join(
+        with_hours.group_by("group").agg(pl.col("semaines").sum().alias("with_h")),
+        on="group",
+        how="left",
+    ).select(
+        "group",
+        pl.lit("0 h").alias("classe"),
+        (pl.col("total") - pl.col("with_h").fill_null(0)).alias("semaines"),
+    )
+    order = {name: i for i, (name, _, _) in enumerate(HOUR_BINS)}
+    grid = pl.DataFrame(
+        [(g, name) for g in groups for name, _, _ in HOUR_BINS],
+        schema={"group": pl.String, "classe": pl.String},
+        orient="row",
+    )
+    out = (
+        grid.join(
+            pl.concat([zero, with_hours.cast(zero.schema)]), on=["group", "classe"], how="left"
+        )
+        .with_columns(pl.col("semaines").fill_null(0))
+        .with_columns(part=pl.col("semaines") / pl.col("semaines").sum().over("group"))
+    )
+    return (
+        out.with_columns(
+            pl.col("part").fill_nan(None),
+            ordre=pl.col("classe").replace_strict(order, return_dtype=pl.Int32),
+        )
+        .sort("group", "ordre")
+        .drop("ordre")
+    )
+
+
+def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
+    """Mean hours per eligible beneficiary-week by activity type, per group."""
+    groups = groups or [sc.pilot, "Reste du département"]
+    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    weeks = eligible_weeks(sc.people, sc.period, sc.s)
+    acts = (
+        sc.events("activites")
+        .select("pid", pl.col("semaine").cast(pl.Int32).alias("w"), "type_activite", "heures")
+        .join(weeks.select("pid", "lo", "hi"), on="pid")
+        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+        .join(membership, on="pid")
+        .group_by("group", "type_activite")
+        .agg(heures=pl.col("heures").sum())
+    )
+    totals = weeks.join(membership, on="pid").group_by("group").agg(semaines=pl.col("n").sum())
+    return (
+        acts.join(totals, on="group")
+        .with_columns(heures_par_semaine=pl.col("heures") / pl.col("semaines"))
+        .sort("group", "heures_par_semaine", descending=[False, True])
+    )
+
+
+def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFrame:
+    """Indicators of ``families`` with people grouped by an attribute (e.g. the first
+    modalité) instead of territory, within the pilot and the rest: group = "side · value"."""
+    membership = sc.membership.filter(pl.col("group").is_in([sc.pilot, "Reste du département"]))
+    values = sc.people.select("pid", pl.col(column).fill_null("non_renseigne").alias("v"))
+    mem = membership.join(values, on="pid").select(
+        "pid", (pl.col("group") + SEP + pl.col("v")).alias("group")
+    )
+    parts = []
+    if "intensite" in families:
+        from metrics.intensity import intensity_indicators
+
+        parts.append(
+            intensity_indicators(
+                sc.people, sc.events("activites"), sc.events("contacts"), mem, sc.period, sc.s
+            )
+        )
+    if "orientation" in families:
+        parts.append(orientation_indicators(sc.people, mem, sc.period, sc.s))
+    if "emploi" in families:
+        parts.append(employment_indicators(sc.people, sc.events("emplois"), mem, sc.period, sc.s))
+    out = pl.concat(parts, how="vertical_relaxed").drop("var")
+    label = pl.col("group").str.split_exact(SEP, 1)
+    return out.with_columns(
+        label.struct.field("field_0").alias("group"),
+        label.struct.field("field_1").alias(column),
+    )
+
+
+def caseload(sc: Scope) -> pl.DataFrame:
+    """Caseload per referent FTE at S, by territoire and organisme.
+
+    Accompanied people: the stock at S (open rights) with a valid orientation, counted with the
+    referent of their latest orientation; referents active at S (arrived on or before S, not
+    departed). Columns: territoire, organisme, referents, etp, personnes, personnes_par_etp.
+    """
+    s = sc.s
+    ref = sc.snapshot.referents.filter(
+        pl.col("date_arrivee").is_null() | (pl.col("date_arrivee").cast(pl.Int32) <= s),
+        pl.col("date_depart").is_null() | (pl.col("date_depart").cast(pl.Int32) > s),
+    )
+    stock = sc.people.filter(pl.col("o") <= s, pl.col("f").is_null(), pl.col("orr").is_not_null())
+    latest = (
+        sc.events("orientations")
+        .join(stock.select("pid"), on="pid", how="semi")
+        .sort("pid", "date_orientation")
+        .group_by("pid")
+        .agg(pl.col("id_referent").last())
+    )
+    people = (
+        latest.join(ref.select("id_referent", "territoire", "organisme"), on="id_referent")
+        .group_by("territoire", "organisme")
+        .agg(personnes=pl.len())
+    )
+    staff = ref.group_by("territoire", "organisme").agg(referents=pl.len(), etp=pl.col("etp").sum())
+    return (
+        staff.join(people, on=["territoire", "organisme"], how="left")
+        .with_columns(pl.col("personnes").fill_null(0))
+        .with_columns(personnes_par_etp=pl.col("personnes") / pl.col("etp"))
+        .sort("territoire", "organisme")
+    )
+
+
+def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
+    """Stock and its oriented share at past month-ends, as known in this snapshot (the stock
+    rule of coverage_indicators applied at each date m instead of S), per group.
+
+    Columns: indicator (effectif_stock, part_orientes_stock), group, month, value, numerator,
+    denominator, ci_low, ci_high. Vectorised: people × month-ends, then one group_by.
+    """
+    from metrics.base import share_rows
+
+    if not months:
+        return pl.DataFrame()
+    ms = pl.DataFrame({"m": [day(m) for m in months]}, schema={"m": pl.Int32})
+    at = (
+        sc.people.select("pid", "o", "f", "orr", "soumis_dd")
+        .join(ms, how="cross")
+        .filter(pl.col("o") <= pl.col("m"), pl.col("f").is_null() | (pl.col("f") > pl.col("m")))
+    )
+    mem = at.select("pid", "m").join(sc.membership, on="pid")
+    label = (pl.col("group") + SEP + pl.col("m").cast(pl.String)).alias("group")
+    stock = mem.group_by(label).agg(n=pl.len())
+    counts = (
+        at.filter(pl.col("soumis_dd"))
+        .select("pid", "m", (pl.col("orr") <= pl.col("m")).fill_null(False).alias("hit"))
+        .join(sc.membership, on="pid")
+        .group_by(label)
+        .agg(k=pl.col("hit").sum(), n=pl.len())
+    )
+    shares = share_rows("part_orientes_stock", counts).drop("var")
+    sizes = stock.select(
+        pl.lit("effectif_stock").alias("indicator"),
+        "group",
+        pl.col("n").cast(pl.Float64).alias("value"),
+        pl.col("n").cast(pl.Float64).alias("numerator"),
+        pl.col("n").cast(pl.Float64).alias("denominator"),
+        pl.lit(None, pl.Float64).alias("ci_low"),
+        pl.lit(None, pl.Float64).alias("ci_high"),
+    )
+    out = pl.concat([sizes, shares])
+    parts = pl.col("group").str.split_exact(SEP, 1)
+    return out.with_columns(
+        parts.struct.field("field_0").alias("group"),
+        parts.struct.field("field_1").cast(pl.Int32).cast(pl.Date).alias("month"),
+    ).sort("indicator", "group", "month")
+
+
+def headline_keys() -> list[str]:
+    """The keys of the overview cards, in display order."""
+    return [
+        "effectif_stock",
+        "part_orientes_stock",
+        "delai_orientation_moyen",
+        "part_diagnostic_15j",
+        "part_semaines_15h",
+        "part_semaines_contact",
+        "taux_emploi_6m",
+    ]
+
+
+__all__ = [
+    "by_attribute",
+    "by_entry_month",
+    "caseload",
+    "employment_curves",
+    "headline_keys",
+    "hours_by_activity",
+    "hours_distribution",
+    "intensity_by_month",
+    "orientation_km",
+    "registry",
+    "stock_series",
+]
