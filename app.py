@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, layout
 
 st.set_page_config(
     page_title="RSA rénové – Aisne · tableau de bord d'évaluation",
@@ -27,4 +27,6 @@ if cfg.synthetic:
         "aucune donnée personnelle réelle.",
         icon=":material/science:",
     )
-st.navigation(PAGES).run()
+nav = st.navigation(PAGES)
+layout.setup()
+nav.run()

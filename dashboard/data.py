@@ -75,3 +75,91 @@ __all__ = [
     "statuses",
     "valid_dates",
 ]
+
+
+# --------------------------------------------------------------------------- computations
+# Cached per (snapshot, period, filters): a filter change recomputes only what it changes.
+
+from dashboard.state import View  # noqa: E402
+from metrics import engine, series  # noqa: E402
+from metrics.base import persons as _persons  # noqa: E402
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def people(data_dir: str, date: dt.date) -> pl.DataFrame:
+    """The person table of a snapshot (shared, computed once)."""
+    return _persons(snapshot(data_dir, date))
+
+
+def _scope(view: View, level: str = "territoire") -> engine.Scope:
+    snap = snapshot(view.data_dir, view.date)
+    return engine.scope(
+        snap,
+        view.period,
+        config(),
+        view.filters,
+        level=level,
+        people=people(view.data_dir, view.date),
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner="Calcul des indicateurs…")
+def indicators(view: View, families: tuple[str, ...] | None = None, level: str = "territoire"):
+    """Indicator table (with the internal var column) for the view."""
+    return engine.indicators(_scope(view, level), families)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def comparisons(view: View) -> pl.DataFrame:
+    sc = _scope(view)
+    return engine.comparisons(sc, indicators(view))
+
+
+@st.cache_data(max_entries=32, show_spinner="Différence de différences…")
+def did(view: View) -> list[dict]:
+    return engine.difference_in_differences(_scope(view), config().launch)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def by_entry_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return series.by_entry_month(_scope(view), list(groups))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def intensity_by_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return series.intensity_by_month(_scope(view), list(groups))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def orientation_km(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return series.orientation_km(_scope(view), list(groups))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def employment_curves(view: View, groups: tuple[str, ...], durable: bool) -> pl.DataFrame:
+    return series.employment_curves(_scope(view), list(groups), durable=durable)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def hours_distribution(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return series.hours_distribution(_scope(view), list(groups))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def hours_by_activity(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return series.hours_by_activity(_scope(view), list(groups))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def by_attribute(view: View, column: str, families: tuple[str, ...]) -> pl.DataFrame:
+    return series.by_attribute(_scope(view), column, families)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def caseload(view: View) -> pl.DataFrame:
+    return series.caseload(_scope(view))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
+    return series.stock_series(_scope(view), list(months))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from config import Config
-from dashboard import data, fmt
+from dashboard import data, fmt, state
 from queries.errors import DataError
 from queries.snapshots import Snapshot
 
@@ -22,6 +22,7 @@ class Context:
     data_dir: str
     date: dt.date
     snap: Snapshot
+    view: state.View
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -74,8 +75,9 @@ def select_snapshot(cfg: Config) -> dt.date | None:
     return chosen
 
 
-def context() -> Context | None:
-    """Select the snapshot and load it; None (with the error shown) when nothing is usable."""
+def setup() -> state.View | None:
+    """Run by app.py before the page: snapshot choice, then the shared filters (sidebar)."""
+    st.session_state.pop(state.VIEW_KEY, None)  # never serve a previous run's view
     cfg = data.config()
     date = select_snapshot(cfg)
     if date is None:
@@ -86,7 +88,28 @@ def context() -> Context | None:
         log.error("%s", err)
         st.error(err.message_fr)
         return None
-    return Context(cfg=cfg, data_dir=cfg.data_dir, date=date, snap=snap)
+    return state.sidebar(cfg, date, snap.communes)
+
+
+def page(title: str, intro: str | None = None) -> Context:
+    """Start a page: its title, the view set by app.py, and the source note. Stops the page
+    (nothing else rendered) when no data could be loaded."""
+    st.title(title)
+    if intro:
+        st.markdown(intro)
+    view = state.current()
+    if view is None:
+        st.stop()
+    cfg = data.config()
+    ctx = Context(
+        cfg=cfg,
+        data_dir=view.data_dir,
+        date=view.date,
+        snap=data.snapshot(view.data_dir, view.date),
+        view=view,
+    )
+    source_note(ctx)
+    return ctx
 
 
 def source_note(ctx: Context) -> None:
@@ -98,5 +121,5 @@ def source_note(ctx: Context) -> None:
     )
     st.caption(
         f"Chiffres calculés sur le snapshot du **{fmt.date(ctx.date)}** "
-        f"(lignes valides uniquement).{synthetic}"
+        f"(lignes valides uniquement) — {ctx.view.describe()}.{synthetic}"
     )

@@ -8,11 +8,7 @@ import streamlit as st
 from dashboard import data, fmt, layout
 from queries import schema
 
-st.title("Qualité des données")
-ctx = layout.context()
-if ctx is None:
-    st.stop()
-layout.source_note(ctx)
+ctx = layout.page("Qualité des données")
 
 st.subheader("Snapshots disponibles")
 rows = [

@@ -1,0 +1,175 @@
+"""The shared sidebar filters, kept in the URL query string.
+
+Rendered once per run by ``app.py`` (before the page), so every page reads the same
+:class:`View`; each widget starts from the URL and writes back to it, so a copied link reopens
+the same view. Parameters: snapshot, du, au, territoire, epci, modalite, organisme, sexe, age,
+situation (multi-valued ones repeat: ``?territoire=Laonnois&territoire=Thiérache``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from config import Config
+from dashboard import fmt
+from metrics.base import AGE_BAND_LABELS, Filters, Period
+from queries import schema
+
+VIEW_KEY = "_rsa_view"
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page computes on: the snapshot, the period and the descriptive filters."""
+
+    data_dir: str
+    date: dt.date
+    period: Period
+    filters: Filters
+
+    def describe(self) -> str:
+        """A French one-liner of the active filters (for captions and exports)."""
+        parts = [f"période du {fmt.date(self.period.start)} au {fmt.date(self.period.end)}"]
+        f = self.filters
+        for label, values, labeller in (
+            ("territoire", f.territoires, str),
+            ("EPCI", f.epcis, str),
+            ("modalité", f.modalites, schema.label_fr),
+            ("organisme", f.organismes, schema.label_fr),
+            ("sexe", f.sexes, schema.label_fr),
+            ("âge", f.tranches_age, lambda v: AGE_BAND_LABELS.get(v, v)),
+            ("situation", f.situations, schema.label_fr),
+        ):
+            if values:
+                parts.append(f"{label} : {', '.join(labeller(v) for v in values)}")
+        return " · ".join(parts)
+
+    def as_params(self) -> dict[str, str | list[str]]:
+        f = self.filters
+        out: dict[str, str | list[str]] = {
+            "snapshot": self.date.isoformat(),
+            "du": self.period.start.isoformat(),
+            "au": self.period.end.isoformat(),
+        }
+        for param, values in (
+            ("territoire", f.territoires),
+            ("epci", f.epcis),
+            ("modalite", f.modalites),
+            ("organisme", f.organismes),
+            ("sexe", f.sexes),
+            ("age", f.tranches_age),
+            ("situation", f.situations),
+        ):
+            if values:
+                out[param] = list(values)
+        return out
+
+
+def _date_param(name: str) -> dt.date | None:
+    try:
+        text = st.query_params.get(name)
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _multi(
+    label: str,
+    param: str,
+    options: Sequence[str],
+    format_func: Callable[[str], str] = str,
+    help: str | None = None,
+) -> tuple[str, ...]:
+    key = f"filter_{param}"
+    if key not in st.session_state:
+        st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
+    else:  # options may change with the snapshot: keep only valid choices
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    values = st.sidebar.multiselect(
+        label, list(options), key=key, format_func=format_func, placeholder="Tous", help=help
+    )
+    if values:
+        st.query_params[param] = values
+    elif param in st.query_params:
+        del st.query_params[param]
+    return tuple(values)
+
+
+def default_period(cfg: Config, date: dt.date) -> Period:
+    """Since the launch, up to the snapshot date."""
+    start = min(cfg.launch, date)
+    return Period(start, date)
+
+
+def sidebar(cfg: Config, date: dt.date, communes: pl.DataFrame) -> View:
+    """Render the shared filters (after the snapshot choice) and return the view."""
+    default = default_period(cfg, date)
+    start = _date_param("du") or default.start
+    end = _date_param("au") or default.end
+    previous = st.session_state.get("filter_period")
+    if not isinstance(previous, tuple) or not previous:
+        st.session_state["filter_period"] = (min(start, date), min(end, date))
+    else:  # another snapshot may have moved the upper bound
+        st.session_state["filter_period"] = tuple(min(d, date) for d in previous)
+    chosen = st.sidebar.date_input(
+        "Période [A, B]",
+        key="filter_period",
+        format="DD/MM/YYYY",
+        min_value=dt.date(2015, 1, 1),
+        max_value=date,
+        help="Cohortes d'entrée (ouverture des droits), d'orientation, semaines et mois "
+        "retenus selon la définition de chaque indicateur.",
+    )
+    if isinstance(chosen, tuple) and len(chosen) == 2:
+        start, end = chosen
+    elif isinstance(chosen, dt.date):
+        start = end = chosen
+    if start > end:
+        start, end = end, start
+    end = min(end, date)
+    start = min(start, end)
+    if (start, end) == (default.start, default.end):
+        for p in ("du", "au"):
+            if p in st.query_params:
+                del st.query_params[p]
+    else:
+        st.query_params["du"] = start.isoformat()
+        st.query_params["au"] = end.isoformat()
+
+    territoires = sorted(communes["territoire"].unique().to_list())
+    epci = communes.select("code_epci", "nom_epci").unique().sort("nom_epci")
+    epci_names = dict(zip(epci["code_epci"], epci["nom_epci"], strict=True))
+    filters = Filters(
+        territoires=_multi("Territoire", "territoire", territoires),
+        epcis=_multi("EPCI", "epci", list(epci_names), lambda c: epci_names.get(c, c)),
+        modalites=_multi(
+            "Modalité (1re orientation)", "modalite", schema.MODALITE, schema.label_fr
+        ),
+        organismes=_multi(
+            "Organisme référent (1re orientation)", "organisme", schema.ORGANISME, schema.label_fr
+        ),
+        sexes=_multi("Sexe", "sexe", schema.SEXE, schema.label_fr),
+        tranches_age=_multi(
+            "Tranche d'âge",
+            "age",
+            list(AGE_BAND_LABELS),
+            lambda v: AGE_BAND_LABELS[v],
+            help="Âge atteint dans l'année du snapshot (année de naissance seule connue).",
+        ),
+        situations=_multi(
+            "Situation familiale", "situation", schema.SITUATION_FAMILIALE, schema.label_fr
+        ),
+    )
+    view = View(data_dir=cfg.data_dir, date=date, period=Period(start, end), filters=filters)
+    st.session_state[VIEW_KEY] = view
+    return view
+
+
+def current() -> View | None:
+    """The view set by ``app.py`` for this run (None when no data could be loaded)."""
+    return st.session_state.get(VIEW_KEY)
