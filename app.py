@@ -8,17 +8,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, layout
+from dashboard.pages import PAGES
 
 st.set_page_config(
     page_title="RSA rénové – Aisne · tableau de bord d'évaluation",
     page_icon=":material/monitoring:",
     layout="wide",
 )
-
-PAGES = [
-    st.Page("pages/qualite.py", title="Qualité des données", icon=":material/fact_check:",
-            url_path="qualite", default=True),
-]  # fmt: skip
 
 cfg = data.config()
 if cfg.synthetic:
@@ -27,6 +23,11 @@ if cfg.synthetic:
         "aucune donnée personnelle réelle.",
         icon=":material/science:",
     )
-nav = st.navigation(PAGES)
+nav = st.navigation(
+    [
+        st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url, default=i == 0)
+        for i, p in enumerate(PAGES)
+    ]
+)
 layout.setup()
 nav.run()

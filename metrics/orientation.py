@@ -166,7 +166,7 @@ def delays(cohort: pl.DataFrame, s: int) -> pl.DataFrame:
 
 
 def mean_delay_rows(cohort: pl.DataFrame, membership: pl.DataFrame, s: int) -> pl.DataFrame:
-    from scipy import stats as sps
+    from scipy import special
 
     agg = (
         delays(cohort, s)
@@ -180,7 +180,7 @@ def mean_delay_rows(cohort: pl.DataFrame, membership: pl.DataFrame, s: int) -> p
         )
     )
     n = agg["n"].to_numpy().astype(float)
-    tq = sps.t.ppf(0.975, df=np.where(n > 1, n - 1, np.nan))  # NaN (-> null) below 2 people
+    tq = special.stdtrit(np.where(n > 1, n - 1, np.nan), 0.975)  # NaN (-> null) below 2 people
     half = (
         pl.Series(tq, dtype=pl.Float64).fill_nan(None)
         * (agg["var"] / agg["n"].cast(pl.Float64)).sqrt()

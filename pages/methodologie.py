@@ -1,0 +1,96 @@
+"""Méthodologie: every definition, generated from the indicator registry and the configuration
+(so it can never drift from the computations)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import display, fmt, layout
+from metrics import registry
+from metrics.engine import did_windows
+
+ctx = layout.page(
+    "Méthodologie",
+    "Définition exacte de chaque chiffre du tableau de bord, telle que le code la calcule. "
+    "Les rapports se reproduisent à partir du snapshot indiqué avec la commande "
+    "`python -m metrics report --data-dir … --snapshot AAAA-MM-JJ --from … --to …`.",
+)
+cfg = ctx.cfg
+seuil = cfg.suppression_threshold
+pre, post = did_windows(cfg.launch)
+
+st.subheader("L'expérimentation")
+st.markdown(
+    f"""
+- **Territoire pilote** : {cfg.pilot} (depuis le {fmt.date(cfg.launch)}, fin prévue le
+  {fmt.date(cfg.end)}). **Comparaison** : « Reste du département » (tous les autres
+  territoires). « Ensemble » : tous les bénéficiaires valides, y compris ceux dont la commune
+  est inconnue du référentiel (« Non renseigné »), qui ne comptent dans aucun territoire.
+- **Notation** : S = date du snapshot ; [A, B] = période choisie ; O = ouverture des droits ;
+  F = fin des droits (vide, ou postérieure à S : droits ouverts à S) ; Or = première
+  orientation valide ; D = premier diagnostic renseigné. Délais en jours entiers.
+- **Lignes écartées** : les règles de quarantaine du contrat de données excluent des lignes de
+  tous les indicateurs ; elles sont comptées sur la page « Qualité des données ».
+- **Secret statistique** : pour les rôles direction et préfecture, tout effectif (ou toute part
+  dont le dénominateur) inférieur à {seuil} est masqué (« < {seuil} »).
+"""
+)
+
+st.subheader("Indicateurs")
+for family, title in registry.FAMILIES.items():
+    st.markdown(f"#### {title}")
+    for ind in (i for i in registry.INDICATORS if i.family == family):
+        target = ind.target(cfg)
+        reference = ind.reference(cfg)
+        extras = []
+        if target is not None:
+            extras.append(f"cible : **{fmt.value(target, ind.unit)}**")
+        if reference is not None:
+            extras.append(f"référence publiée : {fmt.value(reference, ind.unit)}")
+        if ind.better:
+            extras.append("plus haut = mieux" if ind.better == "hausse" else "plus bas = mieux")
+        suffix = f" ({' · '.join(extras)})" if extras else ""
+        st.markdown(f"**{ind.label}** — `{ind.key}`{suffix}\n\n{ind.definition}")
+
+st.subheader("Incertitude et comparaisons")
+st.markdown(
+    f"""
+- **Parts de personnes** (orientation, emploi, couverture, modalités) : intervalle de score de
+  Wilson à 95 %. Différence pilote − reste : intervalle hybride de Newcombe (1998, méthode 10),
+  p-valeur du test z bilatéral à proportions poolées.
+- **Parts et moyennes de semaines ou de mois-bénéficiaires** : la personne est la grappe.
+  R = Σy / Σn, Var(R) = N/(N−1) · Σ(y_b − R·n_b)² / (Σn)² sur les N personnes éligibles ;
+  intervalle R ± 1,96·√Var (une part est bornée à [0, 1]). Différence : écart-type
+  √(Var pilote + Var reste), intervalle normal et p-valeur.
+- **Délai médian** : médiane de Kaplan–Meier ; comparaison par différence des médianes et
+  p-valeur du test du log-rank (1 ddl), sans intervalle. Courbes : bande ponctuelle à 95 %
+  (Greenwood, échelle log(−log)).
+- **Délai moyen** : intervalle de Student ; comparaison par le test de Welch.
+- **Différence de différences** (parts orientées en 30 jours, diagnostic en 15 jours, emploi
+  et emploi durable à 6 mois) : fenêtre avant [{fmt.date(pre.start)}, {fmt.date(pre.end)}],
+  fenêtre après [{fmt.date(post.start)}, {fmt.date(post.end)}], appliquées à la date de
+  cohorte (ouverture des droits pour les deux premières, première orientation pour les
+  autres). Estimation (p pilote après − p pilote avant) − (p reste après − p reste avant),
+  écart-type √Σ p(1 − p)/n sur les quatre cellules, intervalle normal à 95 %.
+- Un dénominateur vide donne une valeur et un intervalle vides, jamais 0.
+"""
+)
+
+st.subheader("Registre des indicateurs")
+frame = pl.DataFrame(
+    [
+        {
+            "indicateur": i.key,
+            "libelle": i.label,
+            "famille": registry.FAMILIES[i.family],
+            "unite": i.unit,
+            "cible": i.target(cfg),
+            "reference": i.reference(cfg),
+            "definition": i.definition,
+        }
+        for i in registry.INDICATORS
+    ],
+    schema_overrides={"cible": pl.Float64, "reference": pl.Float64},
+)
+display.table(frame, name="registre_indicateurs", key="registre", protection=None)
