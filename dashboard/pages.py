@@ -17,6 +17,17 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/vue_ensemble.py", "Vue d'ensemble", ":material/dashboard:", "vue-ensemble"),
+    PageSpec("pages/orientation.py", "Orientation", ":material/alt_route:", "orientation"),
+    PageSpec(
+        "pages/intensite.py",
+        "Intensité de l'accompagnement",
+        ":material/schedule:",
+        "intensite",
+    ),
+    PageSpec("pages/emploi.py", "Sorties vers l'emploi", ":material/work:", "emploi"),
+    PageSpec("pages/territoires.py", "Comparaison territoriale", ":material/map:", "territoires"),
+    PageSpec("pages/cohortes.py", "Cohortes et exports", ":material/filter_alt:", "cohortes"),
     PageSpec("pages/qualite.py", "Qualité des données", ":material/fact_check:", "qualite"),
     PageSpec("pages/methodologie.py", "Méthodologie", ":material/menu_book:", "methodologie"),
 )

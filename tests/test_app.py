@@ -28,8 +28,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.get_config.cache_clear()
 
 
-def app() -> AppTest:
-    return AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+def app(page: str = "pages/qualite.py") -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    return at.switch_page(page)
 
 
 def test_quality_page_counts_quarantine_and_serves_latest_valid(data_dir: Path) -> None:

@@ -1,0 +1,5 @@
+"""Cohortes et exports (being written)."""
+
+from dashboard import layout
+
+ctx = layout.page("Cohortes et exports")

@@ -1,0 +1,5 @@
+"""Sorties vers l'emploi (being written)."""
+
+from dashboard import layout
+
+ctx = layout.page("Sorties vers l'emploi")

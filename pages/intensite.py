@@ -1,0 +1,5 @@
+"""Intensité de l'accompagnement (being written)."""
+
+from dashboard import layout
+
+ctx = layout.page("Intensité de l'accompagnement")

@@ -1,0 +1,5 @@
+"""Orientation (being written)."""
+
+from dashboard import layout
+
+ctx = layout.page("Orientation")

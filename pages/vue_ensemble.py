@@ -1,0 +1,5 @@
+"""Vue d'ensemble (being written)."""
+
+from dashboard import layout
+
+ctx = layout.page("Vue d'ensemble")
