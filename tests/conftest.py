@@ -47,3 +47,27 @@ def _navigation_like_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
+    """Open a page of the app on the small generated sample: ``open_page(page, **params)``.
+
+    ``params`` go to the URL query string (lists for multi-valued filters) before the first
+    run, exactly like opening a shared link.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    import config
+
+    monkeypatch.setenv("RSA_DATA_DIR", str(small_sample))
+    config.get_config.cache_clear()
+
+    def open_page(page: str, **params: str | list[str]) -> AppTest:
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.switch_page(page).run()
+
+    yield open_page
+    config.get_config.cache_clear()
