@@ -17,7 +17,7 @@ def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     nested = [c for c, t in frame.schema.items() if t.is_nested()]
     if not nested:
         return frame
-    return frame.with_columns(pl.col(c).cast(pl.String) for c in nested)
+    return frame.with_columns(pl.col(c).map_elements(str, return_dtype=pl.String) for c in nested)
 
 
 def to_csv(frame: pl.DataFrame) -> bytes:
