@@ -59,6 +59,12 @@ def sql_literal(value: object) -> str:
     return f"'{text}'"
 
 
+def parquet(path: str) -> str:
+    """A parquet scan of one file. Hive partitioning is off: the folder name
+    ``snapshot_date=…`` must not add a column to the contract's tables."""
+    return f"read_parquet({sql_literal(path)}, hive_partitioning = false)"
+
+
 @cache
 def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
@@ -163,9 +169,7 @@ def validate_structure(
         if not is_url(path) and not os.path.exists(path):
             raise SnapshotError(label, file, None, "file is missing", "le fichier est absent.")
         try:
-            described = con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({sql_literal(path)})"
-            ).fetchall()
+            described = con.execute(f"DESCRIBE SELECT * FROM {parquet(path)}").fetchall()
         except duckdb.Error as exc:
             raise SnapshotError(
                 label,
@@ -189,7 +193,9 @@ def validate_structure(
                     f"type attendu {col.type}, trouvé {found[col.name]}.",
                 )
     path = table_path(data_dir, snapshot, "beneficiaires")
-    (n,) = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(path)})").fetchall()[0]
+    (n,) = con.execute(
+        f"SELECT count(*) FROM read_parquet({sql_literal(path)}, hive_partitioning = false)"
+    ).fetchall()[0]
     if n == 0:
         raise SnapshotError(
             label,

@@ -16,5 +16,5 @@ SELECT
             OR coalesce(e.type_activite NOT IN {type_activite}, true)
             OR coalesce(NOT (e.heures > 0 AND e.heures <= 80), true) THEN 'valeur_invalide'
     END AS rule
-FROM read_parquet({path}) AS e
+FROM read_parquet({path}, hive_partitioning = false) AS e
 LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

@@ -8,7 +8,7 @@
 CREATE OR REPLACE TEMP VIEW beneficiaires_classified AS
 WITH raw AS (
     SELECT *, count(*) OVER (PARTITION BY id_beneficiaire) AS n_same_id
-    FROM read_parquet({path})
+    FROM read_parquet({path}, hive_partitioning = false)
 )
 SELECT
     id_beneficiaire,

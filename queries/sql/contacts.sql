@@ -13,5 +13,5 @@ SELECT
         WHEN e.date_contact IS NULL
             OR coalesce(e.type_contact NOT IN {type_contact}, true) THEN 'valeur_invalide'
     END AS rule
-FROM read_parquet({path}) AS e
+FROM read_parquet({path}, hive_partitioning = false) AS e
 LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

@@ -14,5 +14,5 @@ SELECT
         WHEN e.date_debut IS NULL
             OR coalesce(e.type_contrat NOT IN {type_contrat}, true) THEN 'valeur_invalide'
     END AS rule
-FROM read_parquet({path}) AS e
+FROM read_parquet({path}, hive_partitioning = false) AS e
 LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

@@ -21,5 +21,5 @@ SELECT
             OR coalesce(e.organisme_referent NOT IN {organisme}, true)
             OR e.accompagnement_renove IS NULL THEN 'valeur_invalide'
     END AS rule
-FROM read_parquet({path}) AS e
+FROM read_parquet({path}, hive_partitioning = false) AS e
 LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

@@ -17,4 +17,4 @@ SELECT
             OR e.territoire NOT IN (SELECT DISTINCT territoire FROM communes)
             THEN 'valeur_invalide'
     END AS rule
-FROM read_parquet({path}) AS e;
+FROM read_parquet({path}, hive_partitioning = false) AS e;
