@@ -16,6 +16,7 @@ st.set_page_config(
     layout="wide",
 )
 
+layout.mark_app_run()
 cfg = data.config()
 if cfg.synthetic:
     st.sidebar.info(

@@ -91,9 +91,43 @@ def setup() -> state.View | None:
     return state.sidebar(cfg, date, snap.communes)
 
 
+APP_RAN_KEY = "_rsa_app_ran"
+_LEGACY_RETRY_KEY = "_rsa_legacy_retry"
+
+
+def mark_app_run() -> None:
+    """Called by app.py at every run, before the page."""
+    st.session_state[APP_RAN_KEY] = True
+    st.session_state.pop(_LEGACY_RETRY_KEY, None)
+
+
+def _ensure_app_ran() -> None:
+    """Make sure this run went through app.py (navigation, filters, access checks).
+
+    Streamlit reads a ``pages/`` folder beside the main script as the legacy multipage mode
+    until the first ``st.navigation`` call of the process: a direct link opened first on a
+    fresh server then runs the page script alone. Here the page notices app.py did not run,
+    leaves legacy mode as ``st.navigation`` does, and reruns through app.py (same URL, so the
+    same page and filters). Nothing of the page is rendered meanwhile.
+    """
+    if st.session_state.pop(APP_RAN_KEY, False):
+        return
+    if st.session_state.get(_LEGACY_RETRY_KEY):
+        log.error("page run without app.py twice in a row; refusing to render it")
+        st.error("Cette page ne peut s'afficher que depuis l'application. Rechargez la page.")
+        st.stop()
+    from streamlit.runtime.pages_manager import PagesManager
+
+    log.warning("page started without app.py (legacy pages/ mode): rerunning through app.py")
+    PagesManager.uses_pages_directory = False
+    st.session_state[_LEGACY_RETRY_KEY] = True
+    st.rerun()
+
+
 def page(title: str, intro: str | None = None) -> Context:
     """Start a page: its title, the view set by app.py, and the source note. Stops the page
     (nothing else rendered) when no data could be loaded."""
+    _ensure_app_ran()
     st.title(title)
     if intro:
         st.markdown(intro)
