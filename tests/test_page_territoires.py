@@ -1,0 +1,228 @@
+"""Comparaison territoriale: comparison and DiD tables (pinned on hand-made inputs), and the
+page: an offline map, the table by territoire / EPCI, the tests and the DiD."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import config
+from metrics import registry
+from metrics.engine import COMPARISON_SCHEMA
+from metrics.stats import wilson_interval
+from metrics.territories import comparison_frame, did_cells, did_summary
+from tests.snapshot_builder import PROJECT_ROOT, orientation, person, write_snapshot
+
+PAGE = "pages/territoires.py"
+PILOT, RESTE = "Laonnois", "Reste du département"
+
+# --------------------------------------------------------------------------- tables
+
+
+def test_comparison_frame_puts_values_next_to_the_difference() -> None:
+    indicators = pl.DataFrame(
+        {
+            "indicator": ["taux_emploi_6m"] * 3 + ["part_orientes_30j"] * 3,
+            "group": [PILOT, RESTE, "Ensemble"] * 2,
+            "value": [0.4, 0.3, 0.32, 0.7, None, 0.5],
+            "denominator": [100.0, 400.0, 500.0, 50.0, 0.0, 60.0],
+        }
+    )
+    comparisons = pl.DataFrame(
+        [
+            {"indicator": "taux_emploi_6m", "group_a": PILOT, "group_b": RESTE,
+             "difference": 0.1, "ci_low": 0.0, "ci_high": 0.2, "p_value": 0.04},
+            {"indicator": "part_orientes_30j", "group_a": PILOT, "group_b": RESTE,
+             "difference": None, "ci_low": None, "ci_high": None, "p_value": None},
+        ],
+        schema=COMPARISON_SCHEMA,
+    )  # fmt: skip
+    out = comparison_frame(indicators, comparisons, PILOT)
+    # registry order: orientation before employment
+    assert out["indicator"].to_list() == ["part_orientes_30j", "taux_emploi_6m"]
+    emp = out.row(1, named=True)
+    assert (emp["valeur_pilote"], emp["n_pilote"]) == (0.4, 100.0)
+    assert (emp["valeur_reste"], emp["n_reste"], emp["n_min"]) == (0.3, 400.0, 100.0)
+    assert (emp["difference"], emp["p_value"]) == (0.1, 0.04)
+    orient = out.row(0, named=True)
+    assert orient["valeur_reste"] is None and orient["n_min"] == 0.0
+    assert orient["difference"] is None
+
+
+def did_rows() -> list[dict]:
+    cells = {
+        "pilot_pre": {"value": 0.25, "n": 100},
+        "pilot_post": {"value": 0.5, "n": 80},
+        "reste_pre": {"value": 0.2, "n": 400},
+        "reste_post": {"value": 0.3, "n": 300},
+    }
+    empty = {k: {"value": None, "n": 0} for k in cells}
+    empty["pilot_pre"] = {"value": 0.1, "n": 10}
+    return [
+        {"indicator": "taux_emploi_6m", "estimate": 0.15, "ci_low": 0.02, "ci_high": 0.28,
+         "p_value": 0.02, "cells": cells},
+        {"indicator": "taux_emploi_durable_6m", "estimate": None, "ci_low": None,
+         "ci_high": None, "p_value": None, "cells": empty},
+    ]  # fmt: skip
+
+
+def test_did_cells_are_tidy_with_wilson_intervals() -> None:
+    cells = did_cells(did_rows(), PILOT)
+    assert cells.height == 8
+    emp = cells.filter(indicator="taux_emploi_6m")
+    assert emp.select("group", "fenetre").rows() == [
+        (PILOT, "avant"),
+        (PILOT, "apres"),
+        (RESTE, "avant"),
+        (RESTE, "apres"),
+    ]
+    post = emp.filter(group=PILOT, fenetre="apres").row(0, named=True)
+    assert (post["numerator"], post["n"]) == (40, 80)
+    low, high = wilson_interval(40, 80)
+    assert (post["ci_low"], post["ci_high"]) == pytest.approx((float(low), float(high)))
+    empty = cells.filter(indicator="taux_emploi_durable_6m", fenetre="apres")
+    assert empty["value"].null_count() == 2 and empty["ci_low"].null_count() == 2
+
+
+def test_did_summary_gaps_and_counterfactual() -> None:
+    out = {r["indicator"]: r for r in did_summary(did_rows()).iter_rows(named=True)}
+    emp = out["taux_emploi_6m"]
+    assert emp["ecart_avant"] == pytest.approx(0.05)
+    assert emp["ecart_apres"] == pytest.approx(0.2)
+    # the pilot had it followed the rest: 0.25 + (0.3 − 0.2)
+    assert emp["contrefactuel"] == pytest.approx(0.35)
+    # the estimate is the gap between the pilot after and its counterfactual
+    assert emp["valeur_pilot_post"] - emp["contrefactuel"] == pytest.approx(emp["estimate"])
+    assert emp["n_min"] == 80
+    durable = out["taux_emploi_durable_6m"]
+    assert durable["ecart_avant"] is None and durable["contrefactuel"] is None
+    assert durable["estimate"] is None and durable["n_min"] == 0
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def spec(at, index: int) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def test_map_is_offline_and_covers_every_commune(app_on_sample) -> None:
+    at = app_on_sample(PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Comparaison territoriale"
+    assert len(at.get("plotly_chart")) == 4  # map, ranking, pilot vs rest, DiD
+    fig = spec(at, 0)
+    kinds = [t["type"] for t in fig["data"]]
+    # never the `geo` subplot (go.Choropleth fetches its base map from a CDN)
+    assert "choropleth" not in kinds and "geo" not in fig["layout"]
+    assert "choroplethmap" in kinds and "scattermap" in kinds
+    assert fig["layout"]["map"]["style"] == "white-bg"
+    assert set(fig["layout"]["map"]) >= {"center", "zoom"}
+    located = [c for t in fig["data"] if t["type"] == "choroplethmap" for c in t["locations"]]
+    assert len(located) == len(set(located)) == 797
+    for t in fig["data"]:
+        if t["type"] == "choroplethmap":
+            assert t["featureidkey"] == "id"
+            ids = {f["id"] for f in t["geojson"]["features"]}
+            assert set(t["locations"]) <= ids
+    names = [t.get("name") for t in fig["data"]]
+    assert "Territoire pilote (Laonnois)" in names
+    # the full table: every indicator × 6 territoires, the rest and Ensemble
+    full = at.dataframe[2].value
+    assert len(full) == len(registry.INDICATORS)
+    assert list(full.columns) == [
+        "Indicateur",
+        "Cible",
+        "Laonnois",
+        "Chaunois",
+        "Saint-Quentinois",
+        "Soissonnais",
+        "Sud de l'Aisne",
+        "Thiérache",
+        RESTE,
+        "Ensemble",
+    ]
+    # the tests and the DiD tables
+    tests = at.dataframe[4].value
+    assert len(tests) == sum(i.compared for i in registry.INDICATORS)
+    assert {"Écart", "IC 95 % de l'écart", "p-valeur"} <= set(tests.columns)
+    did = at.dataframe[-1].value
+    assert did["Indicateur"].tolist() == [registry.get(k).label for k in registry.DID_KEYS]
+    # DiD chart: per indicator, the pilot, the rest and the pilot's counterfactual
+    did_fig = spec(at, 3)["data"]
+    assert len(did_fig) == 3 * len(registry.DID_KEYS)
+    assert sum("sans effet" in t["name"] for t in did_fig) == len(registry.DID_KEYS)
+    text = " ".join(m.value for m in at.markdown)
+    assert "avant le lancement" in text and "Différence de différences" in text
+    assert at.get("download_button")
+
+
+def test_level_and_indicator_come_from_the_url(app_on_sample) -> None:
+    at = app_on_sample(PAGE, niveau="epci", indicateur="taux_emploi_6m")
+    assert not at.exception
+    assert at.selectbox(key="territoires_indicateur").value == "taux_emploi_6m"
+    assert at.radio(key="territoires_niveau").value == "epci"
+    assert at.query_params["niveau"] == "epci"
+    assert at.query_params["indicateur"] == "taux_emploi_6m"
+    full = at.dataframe[2].value
+    assert len(full.columns) == 2 + 19 + 1 + 2  # 19 EPCI of Aisne + 1 of the Somme, Reste, Ens.
+    assert "CA du Pays de Laon (pilote)" in full.columns
+    # the ranking: every EPCI with a value, the rest and Ensemble (its data: 22 rows)
+    ranking, behind = spec(at, 1)["data"][0], at.dataframe[1].value
+    assert len(behind) == 22
+    assert len(ranking["y"]) == behind["value"].notna().sum() >= 21
+    assert "Reste du département" in ranking["y"]
+    # back to territoires with the widget: the URL follows (default value: no parameter)
+    at.radio(key="territoires_niveau").set_value("territoire").run()
+    assert not at.exception
+    assert "niveau" not in at.query_params
+    assert at.query_params["indicateur"] == "taux_emploi_6m"
+    assert len(at.dataframe[2].value.columns) == 10
+
+
+def test_a_filter_changes_the_map_and_tests(app_on_sample) -> None:
+    everyone = app_on_sample(PAGE)
+    pilot_only = app_on_sample(PAGE, territoire=["Laonnois"])
+    assert not pilot_only.exception
+    assert pilot_only.query_params["territoire"] in ("Laonnois", ["Laonnois"])
+    # other territoires have no value: their communes are drawn grey, not dropped
+    names = [t.get("name") for t in spec(pilot_only, 0)["data"]]
+    assert "Sans valeur" in names
+    assert "Sans valeur" not in [t.get("name") for t in spec(everyone, 0)["data"]]
+    full_all, full_pilot = everyone.dataframe[2].value, pilot_only.dataframe[2].value
+    assert (full_pilot["Chaunois"] == "–").all()
+    assert (full_all["Chaunois"] != "–").any()
+    # no rest: no test, no DiD estimate, no error
+    assert (pilot_only.dataframe[4].value["p-valeur"] == "–").all()
+    assert (pilot_only.dataframe[-1].value["Différence de différences"] == "–").all()
+
+
+@pytest.fixture
+def no_geojson(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory with the communes table but no outlines file."""
+    write_snapshot(
+        tmp_path,
+        "2024-06-30",
+        {
+            "beneficiaires": [person("a"), person("b", code_commune="02691")],
+            "orientations": [orientation("a", "2024-06-10")],
+        },
+    )
+    monkeypatch.setenv("RSA_DATA_DIR", str(tmp_path))
+    config.get_config.cache_clear()
+    yield tmp_path
+    config.get_config.cache_clear()
+
+
+def test_missing_outlines_say_so_and_keep_the_rest(no_geojson: Path) -> None:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("Contours des communes introuvables" in i.value for i in at.info)
+    # no map, the rest of the page is there
+    assert len(at.get("plotly_chart")) == 3
+    assert len(at.dataframe[-1].value) == len(registry.DID_KEYS)
