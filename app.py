@@ -5,6 +5,8 @@ Evaluation dashboard of the renewed accompaniment of RSA beneficiaries in Aisne.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import data, layout
@@ -12,7 +14,8 @@ from dashboard.pages import PAGES
 
 st.set_page_config(
     page_title="RSA rénové – Aisne · tableau de bord d'évaluation",
-    page_icon=":material/monitoring:",
+    # a local image: a « :material/… » page icon makes the browser fetch a font from a CDN
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
 )
 

@@ -96,6 +96,7 @@ def lines_with_band(
                 go.Scatter(
                     x=pl.concat([part[x], part[x].reverse()]).to_list(),
                     y=pl.concat([part[high], part[low].reverse()]).to_list(),
+                    mode="lines",
                     fill="toself",
                     fillcolor=_rgba(c, 0.15),
                     line={"width": 0},

@@ -74,7 +74,7 @@ def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
     for col, (ext, (label, writer, mime)) in zip(cols, exports.FORMATS.items(), strict=True):
         col.download_button(
             label,
-            data=writer(frame),
+            data=lambda writer=writer: writer(frame),  # written only when clicked
             file_name=f"{_slug(name)}_{stamp}.{ext}",
             mime=mime,
             key=f"dl_{key}_{ext}",

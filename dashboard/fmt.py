@@ -45,6 +45,13 @@ def points(value: float | None, decimals: int = 1) -> str:
     return f"{sign}{number(value * 100, decimals)}{NBSP}pts"
 
 
+def pvalue(p: float | None) -> str:
+    """A p-value: « < 0,001 » below one in a thousand, else three decimals."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    return "< 0,001" if p < 0.001 else number(p, 3)
+
+
 def date(value: dt.date | None) -> str:
     """2024-05-31 -> « 31/05/2024 »."""
     return "–" if value is None else value.strftime("%d/%m/%Y")

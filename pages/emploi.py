@@ -27,12 +27,6 @@ KEYS = [i.key for i in registry.INDICATORS if i.family == "emploi"]
 RATE_6M, DURABLE_6M, RATE_12M = "taux_emploi_6m", "taux_emploi_durable_6m", "taux_emploi_12m"
 
 
-def pvalue(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return "< 0,001" if p < 0.001 else fmt.number(p, 3)
-
-
 def reference_label(key: str) -> str:
     ref = registry.get(key).reference(cfg)
     return f"premiers résultats du pilote : {fmt.pct(ref, 0)}" if ref is not None else ""
@@ -62,7 +56,7 @@ for col, key in zip(cols, KEYS, strict=True):
             f"({fmt.number(p['denominator'])} personnes). "
             f"Reste du département : {fmt.pct(r['value'])}. "
             f"Écart : {fmt.points(diff)} (IC 95 % {fmt.points(c.get('ci_low'))} à "
-            f"{fmt.points(c.get('ci_high'))}, p-valeur {pvalue(c.get('p_value'))}). "
+            f"{fmt.points(c.get('ci_high'))}, p-valeur {fmt.pvalue(c.get('p_value'))}). "
             + (f"Référence publiée : {fmt.pct(ref, 0)}. " if ref is not None else "")
             + ind.definition
         ),
@@ -93,7 +87,7 @@ def headline(key: str) -> str:
     return (
         f"{pilot_txt} contre {fmt.pct(r['value'])} dans le reste du département : écart de "
         f"**{fmt.points(c.get('difference'))}** (IC 95 % {fmt.points(c.get('ci_low'))} à "
-        f"{fmt.points(c.get('ci_high'))} ; p-valeur {pvalue(c.get('p_value'))})." + ref_txt
+        f"{fmt.points(c.get('ci_high'))} ; p-valeur {fmt.pvalue(c.get('p_value'))})." + ref_txt
     )
 
 
@@ -110,7 +104,7 @@ if did.get(RATE_6M, {}).get("estimate") is not None:
         f"{fmt.date(cfg.launch)}), l'emploi à 6 mois a évolué de {fmt.points(d['estimate'])} "
         f"de plus dans le territoire {pilot} que dans le reste du département (différence de "
         f"différences, IC 95 % {fmt.points(d['ci_low'])} à {fmt.points(d['ci_high'])}, "
-        f"p-valeur {pvalue(d['p_value'])}) : détail sur la page « Comparaison territoriale »."
+        f"p-valeur {fmt.pvalue(d['p_value'])}) : détail sur la page « Comparaison territoriale »."
     )
 
 # --------------------------------------------------------------------------- curves

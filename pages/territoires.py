@@ -54,12 +54,6 @@ def url_choice(
     return value
 
 
-def pvalue(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return "< 0,001" if p < 0.001 else fmt.number(p, 3)
-
-
 def diff_text(value: float | None, unit: str) -> str:
     """A pilot − rest difference in its unit (points for shares)."""
     if value is None:
@@ -504,7 +498,7 @@ def show_tests(frame: pl.DataFrame) -> pl.DataFrame:
                     if r["ci_low"] is not None and r["ci_high"] is not None
                     else "–"
                 ),
-                "p-valeur": pvalue(p),
+                "p-valeur": fmt.pvalue(p),
                 "Lecture": "–"
                 if p is None
                 else "écart significatif au seuil de 5 %"
@@ -629,7 +623,7 @@ def did_words(r: dict) -> str:
     est = (
         f" Différence de différences : **{fmt.points(r['estimate'])}** (IC 95 % "
         f"{fmt.points(r['ci_low'])} à {fmt.points(r['ci_high'])} ; p-valeur "
-        f"{pvalue(r['p_value'])})."
+        f"{fmt.pvalue(r['p_value'])})."
         if r["estimate"] is not None
         else " Différence de différences non calculable (une cellule est vide ou masquée)."
     )
@@ -674,7 +668,7 @@ def show_did(frame: pl.DataFrame) -> pl.DataFrame:
             if r["ci_low"] is not None
             else "–"
         )
-        row["p-valeur"] = pvalue(r["p_value"])
+        row["p-valeur"] = fmt.pvalue(r["p_value"])
         rows.append(row)
     return pl.DataFrame(rows)
 

@@ -163,7 +163,7 @@ def show_frame(safe: pl.DataFrame) -> pl.DataFrame:
                 "Écart": (fmt.points(diff) if ind.unit == "part" else fmt.value(diff, ind.unit))
                 if diff is not None
                 else "",
-                "p-valeur": "" if c.get("p_value") is None else f"{c['p_value']:.2g}",
+                "p-valeur": fmt.pvalue(c.get("p_value")),
             }
         )
     return pl.DataFrame(rows)
