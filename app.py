@@ -9,8 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data, layout
-from dashboard.pages import PAGES
+from dashboard import access, data, layout
+from dashboard.pages import pages_for
 
 st.set_page_config(
     page_title="RSA rénové – Aisne · tableau de bord d'évaluation",
@@ -21,16 +21,21 @@ st.set_page_config(
 
 layout.mark_app_run()
 cfg = data.config()
+role = access.resolve(cfg)  # login page or refusal drawn when None
+if role is None:
+    st.navigation([st.Page(layout.nothing, title="Connexion")], position="hidden")
+    st.stop()
 if cfg.synthetic:
     st.sidebar.info(
         "Données **synthétiques** : échantillon de démonstration généré pour l'Aisne, "
         "aucune donnée personnelle réelle.",
         icon=":material/science:",
     )
+# only the pages this role may see are registered: another URL has nothing to run
 nav = st.navigation(
     [
         st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url, default=i == 0)
-        for i, p in enumerate(PAGES)
+        for i, p in enumerate(pages_for(role))
     ]
 )
 layout.setup()

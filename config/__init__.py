@@ -1,7 +1,8 @@
 """Evaluation configuration: one place for every experiment parameter.
 
 Values come from ``config/evaluation.toml`` (path overridable with env ``RSA_CONFIG``);
-the data directory can be overridden with env ``RSA_DATA_DIR``. Every field has a default,
+the data directory can be overridden with env ``RSA_DATA_DIR`` and the audit log with
+``RSA_AUDIT_LOG``. Every field has a default,
 so a partial file is enough.
 """
 
@@ -44,6 +45,7 @@ class Config:
     references: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     suppression_threshold: int = 11
     access_mode: str = "demo"
+    access_provider: str | None = None  # named [auth.<name>] provider; None: the [auth] one
     audit_log: str = str(PROJECT_ROOT / "var" / "audit.jsonl")
     roles: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({r: () for r in ROLES})
@@ -116,19 +118,31 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             f"config [confidentialite] seuil must be >= 1, got {threshold}",
             "Configuration : le seuil de confidentialité doit être un entier ≥ 1.",
         )
+    data_dir = _resolve_path(str(data_dir))
+    audit_log = _resolve_path(
+        os.environ.get("RSA_AUDIT_LOG") or str(acces.get("journal_audit", "var/audit.jsonl"))
+    )
+    if "://" not in data_dir and Path(audit_log).resolve().is_relative_to(
+        (Path(data_dir) / "snapshots").resolve()
+    ):
+        raise ConfigError(
+            f"audit log {audit_log} must not be inside the snapshots of {data_dir}",
+            "Configuration : le journal d'audit ne doit pas être rangé dans les snapshots.",
+        )
     launch = _as_date(exp.get("lancement", defaults.launch), "lancement")
     end = _as_date(exp.get("fin", defaults.end), "fin")
     return Config(
         pilot=str(exp.get("pilote", defaults.pilot)),
         launch=launch,
         end=end,
-        data_dir=_resolve_path(str(data_dir)),
+        data_dir=data_dir,
         synthetic=bool(data.get("synthetiques", defaults.synthetic)),
         targets=MappingProxyType({k: float(v) for k, v in raw.get("cibles", {}).items()}),
         references=MappingProxyType({k: float(v) for k, v in raw.get("references", {}).items()}),
         suppression_threshold=threshold,
         access_mode=mode,
-        audit_log=_resolve_path(str(acces.get("journal_audit", "var/audit.jsonl"))),
+        access_provider=str(acces["fournisseur"]) if acces.get("fournisseur") else None,
+        audit_log=audit_log,
         roles=MappingProxyType(
             {r: tuple(str(x).lower() for x in roles_raw.get(r, ())) for r in ROLES}
         ),

@@ -1,11 +1,165 @@
-"""Who may see what. This version serves every role the raw aggregates; the roles, the login
-and the small-cell suppression of product.md (« Access and privacy ») plug in here."""
+"""Who may see what (product.md, « Access and privacy »).
+
+- Roles ``direction``, ``prefecture``, ``evaluateur`` from ``[acces.roles]`` of the
+  configuration: an entry is an address, or a whole domain when it starts with ``@``.
+- ``oidc`` mode: Streamlit's ``st.login`` / ``st.user`` with the provider of
+  ``.streamlit/secrets.toml``; nobody sees anything but the login page until logged in, and a
+  logged-in address that maps to no role sees a refusal.
+- ``demo`` mode (bundled synthetic data): no login, a role selector and a banner.
+- Pages are registered in the navigation only for the roles allowed to see them, and every page
+  checks the role again on the server before drawing anything (a typed URL changes nothing).
+- Aggregates are suppressed below the threshold for ``direction`` and ``prefecture``.
+"""
 
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
+
 import polars as pl
+import streamlit as st
+
+from config import ROLES, Config
+from metrics.disclosure import Protection, Relation, group_relations
+from metrics.disclosure import suppress as _suppress
+from queries import schema
+
+log = logging.getLogger(__name__)
+
+ROLE_LABELS = {
+    "direction": "Direction (Département)",
+    "prefecture": "Préfecture (services de l'État)",
+    "evaluateur": "Évaluateur",
+}
+RAW_ROLES = frozenset({"evaluateur"})  # roles that see raw figures and row-level exports
+ROLE_KEY = "_rsa_role"
+DEMO_ROLE_KEY = "demo_role"
+DEMO_DEFAULT = "evaluateur"
 
 
-def suppress(frame: pl.DataFrame, spec: object) -> pl.DataFrame:
-    """Disclosure control of an aggregate frame for the current role (identity for now)."""
-    return frame
+def role_for(email: str | None, cfg: Config) -> str | None:
+    """The role of an address: an exact address entry wins over a domain entry (``@…``);
+    between roles matching equally, the least privileged (direction, prefecture, evaluateur
+    in that order). None when nothing matches."""
+    if not email or "@" not in email:
+        return None
+    address = email.strip().lower()
+    domain = "@" + address.rsplit("@", 1)[1]
+    for wanted in (address, domain):
+        for role in ROLES:
+            if wanted in cfg.roles.get(role, ()):
+                return role
+    return None
+
+
+def current_role() -> str | None:
+    """The role resolved by app.py for this run (None: nothing may be shown)."""
+    return st.session_state.get(ROLE_KEY)
+
+
+def sees_raw(role: str | None) -> bool:
+    return role in RAW_ROLES
+
+
+def resolve(cfg: Config) -> str | None:
+    """Run by app.py first: authenticate (oidc) or pick the demo role; returns the role, or
+    None after drawing the login page or the refusal (the caller then stops)."""
+    st.session_state.pop(ROLE_KEY, None)
+    if cfg.access_mode == "demo":
+        if st.session_state.get(DEMO_ROLE_KEY) not in ROLES:
+            st.session_state[DEMO_ROLE_KEY] = DEMO_DEFAULT
+        role = st.sidebar.selectbox(
+            "Rôle (démonstration)",
+            ROLES,
+            key=DEMO_ROLE_KEY,
+            format_func=ROLE_LABELS.get,
+            help="Mode démonstration : pas d'authentification, le rôle se choisit ici pour "
+            "voir ce que chaque utilisateur verrait.",
+        )
+        st.sidebar.warning(
+            "Mode **démonstration** : sans authentification, rôle choisi librement. À "
+            "n'utiliser qu'avec les données synthétiques.",
+            icon=":material/lock_open:",
+        )
+    else:
+        user = st.user
+        if not user.is_logged_in:
+            st.title("Tableau de bord d'évaluation — RSA rénové dans l'Aisne")
+            st.info("Connectez-vous pour accéder au tableau de bord.")
+            st.button(
+                "Se connecter",
+                on_click=st.login,
+                args=(cfg.access_provider,) if cfg.access_provider else (),
+                type="primary",
+            )
+            return None
+        email = user.get("email")
+        role = role_for(email, cfg)
+        if role is None:
+            log.warning("access refused: %s maps to no role", email)
+            st.title("Accès refusé")
+            st.error(
+                f"L'adresse {email or '(inconnue)'} n'a accès à aucun rôle de ce tableau de "
+                "bord. Demandez l'ouverture d'un accès à la direction de l'insertion."
+            )
+            st.button("Se déconnecter", on_click=st.logout)
+            return None
+        st.sidebar.caption(f"Connecté : {email} — {ROLE_LABELS[role]}")
+        st.sidebar.button("Se déconnecter", on_click=st.logout)
+    st.session_state[ROLE_KEY] = role
+    return role
+
+
+def user_label() -> str:
+    """Who is using the app, for the audit log: the logged-in address, or the demo role."""
+    from dashboard import data
+
+    if data.config().access_mode == "oidc" and st.user.is_logged_in:
+        return str(st.user.get("email") or "inconnu")
+    return f"démonstration ({current_role()})"
+
+
+def allowed(page_roles: tuple[str, ...], role: str | None) -> bool:
+    return role is not None and role in page_roles
+
+
+def require(page_file: str) -> str:
+    """Server-side check at the top of every page: stop unless the role may see it."""
+    from dashboard.pages import BY_FILE
+
+    role = current_role()
+    spec = BY_FILE.get(page_file)
+    if spec is None or not allowed(spec.roles, role):
+        log.warning("page %s refused to role %s", page_file, role)
+        st.error("Cette page n'est pas accessible avec votre rôle.")
+        st.stop()
+    return role  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=8)
+def _relations(territoire_of: tuple[tuple[str, str], ...], pilot: str) -> list[Relation]:
+    return group_relations(dict(territoire_of), pilot, schema.RESTE, schema.ENSEMBLE)
+
+
+def relations() -> list[Relation]:
+    """Additive relations between the comparison groups of the current snapshot."""
+    from dashboard import data, state
+
+    view = state.current()
+    if view is None:
+        return []
+    communes = data.snapshot(view.data_dir, view.date).communes
+    pairs = communes.select("nom_epci", "territoire").unique()
+    mapping = {t: t for t in communes["territoire"].unique().to_list()}
+    mapping.update(dict(zip(pairs["nom_epci"], pairs["territoire"], strict=True)))
+    return _relations(tuple(sorted(mapping.items())), data.config().pilot)
+
+
+def suppress(frame: pl.DataFrame, spec: Protection) -> pl.DataFrame:
+    """Disclosure control of an aggregate frame for the current role."""
+    role = current_role()
+    if sees_raw(role):
+        return frame
+    from dashboard import data
+
+    return _suppress(frame, spec, data.config().suppression_threshold, relations())

@@ -15,6 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
+from dashboard.audit import ExportContext, record
 from dashboard.state import View
 from metrics import cohort as cohort_metrics
 from metrics.base import apply_filters, day
@@ -84,15 +85,15 @@ def _pseudonyms(ids: pl.Series, salt: bytes) -> pl.Series:
     ]
 
 
-def row_export(frame: pl.DataFrame) -> pl.DataFrame:
+def row_export(frame: pl.DataFrame, *, audit: ExportContext, log_path: str) -> pl.DataFrame:
     """The ONLY way person-level rows leave the server.
 
     Replaces ``id_beneficiaire`` by ``pseudonyme``, a keyed BLAKE2b hash under a fresh random
     salt drawn for this call (``secrets.token_bytes``) and then forgotten: two exports, even
     of the same cohort, cannot be joined on the pseudonym. Drops every other identifier
     column (``id_foyer``, internal ``pid``, ``id_referent``) and shuffles the rows (sorted by
-    pseudonym), so the row order does not link two exports either. The audit log (who, when,
-    which filters, how many rows) plugs in here.
+    pseudonym), so the row order does not link two exports either. Every call appends a line
+    to the audit log at ``log_path`` (who, role, when, snapshot, filters, format, rows).
     """
     salt = secrets.token_bytes(32)
     out = frame
@@ -102,6 +103,7 @@ def row_export(frame: pl.DataFrame) -> pl.DataFrame:
     out = out.drop([c for c in IDENTIFIERS if c in out.columns])
     if "pseudonyme" in out.columns:
         out = out.sort("pseudonyme", maintain_order=True)
+    record(log_path, audit, out.height)
     return out
 
 

@@ -180,7 +180,7 @@ def headline_cards(safe: pl.DataFrame, cfg: Config) -> None:
         notes.append(ind.definition)
         col.metric(
             ind.label,
-            fmt.value(pilot_v, unit),
+            display.shown(row, "valeur_pilote", fmt.value(pilot_v, unit)),
             delta=delta,
             delta_color="normal" if ind.better == "hausse" else "inverse" if ind.better else "off",
             delta_description=description,
@@ -201,11 +201,13 @@ def comparison_table(frame: pl.DataFrame, cfg: Config, *, name: str, key: str) -
             {
                 "Indicateur": r["libelle"],
                 "Cible": fmt.value(target, unit) if target is not None else "",
-                cfg.pilot: fmt.value(r["valeur_pilote"], unit),
+                cfg.pilot: display.shown(r, "valeur_pilote", fmt.value(r["valeur_pilote"], unit)),
                 f"IC 95 % {cfg.pilot}": interval_text(
                     r["ic_bas_pilote"], r["ic_haut_pilote"], unit
                 ),
-                "Reste du département": fmt.value(r["valeur_reste"], unit),
+                "Reste du département": display.shown(
+                    r, "valeur_reste", fmt.value(r["valeur_reste"], unit)
+                ),
                 "IC 95 % reste": interval_text(r["ic_bas_reste"], r["ic_haut_reste"], unit),
                 "Écart pilote − reste": difference_text(r["ecart"], unit),
                 "IC 95 % de l'écart": interval_text(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 import polars as pl
@@ -19,35 +18,22 @@ import streamlit as st
 
 from dashboard import exports
 from metrics import registry
-
-
-@dataclass(frozen=True)
-class Protection:
-    """Which columns of a frame disclose counts: ``counts`` are counts of people (or of
-    beneficiary-weeks / -months); ``shares`` maps a value column to the count column that is
-    its denominator; ``totals`` groups rows whose counts add up to a shown total (for
-    secondary suppression)."""
-
-    counts: tuple[str, ...] = ()
-    shares: dict[str, str] = field(default_factory=dict)
-    intervals: dict[str, tuple[str, str]] = field(default_factory=dict)
-    totals: tuple[str, ...] = ()
-
+from metrics.disclosure import MASK_COLUMN, Protection, as_text
 
 # the tidy indicator frame of metrics (value, numerator, denominator, ci_low, ci_high)
 INDICATOR_FRAME = Protection(
     counts=("numerator", "denominator"),
     shares={"value": "denominator"},
+    numerators={"value": "numerator"},
     intervals={"value": ("ci_low", "ci_high")},
+    groups=True,
 )
 
 
 def protect(frame: pl.DataFrame, spec: Protection | None) -> pl.DataFrame:
-    """Apply the current role's disclosure rules to an aggregate frame.
-
-    Evaluators (and, in this version, every role) see raw figures; small-cell suppression
-    for the other roles plugs in here, the single place every display and export uses.
-    """
+    """Apply the current role's disclosure rules to an aggregate frame: evaluators see raw
+    figures; for the other roles small cells are masked (metrics.disclosure) and the frame
+    gains a ``masque`` column. The single place every display and export goes through."""
     if spec is None:
         return frame
     from dashboard import access  # late import: access depends on the session
@@ -68,7 +54,36 @@ def definitions(keys: Sequence[str]) -> None:
             st.markdown(f"**{ind.label}** (`{ind.key}`) — {ind.definition}")
 
 
+def _threshold() -> int:
+    from dashboard import data
+
+    return data.config().suppression_threshold
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """A protected frame as shown and exported: masked cells read « < 11 »."""
+    return as_text(frame, _threshold())
+
+
+def shown(row: dict, column: str, text: str) -> str:
+    """The text of a cell of a protected row: « < 11 » when the cell is masked."""
+    if column in (row.get(MASK_COLUMN) or ()):
+        return f"< {_threshold()}"
+    return text
+
+
+def masked_note(frame: pl.DataFrame) -> None:
+    if MASK_COLUMN in frame.columns and frame[MASK_COLUMN].list.len().sum() > 0:
+        t = _threshold()
+        st.caption(
+            f":material/visibility_off: Certaines valeurs sont masquées (« < {t} ») : secret "
+            f"statistique sur les effectifs inférieurs à {t}, et masquage secondaire des "
+            "cellules qui permettraient de les retrouver."
+        )
+
+
 def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
+    frame = readable(frame)
     stamp = dt.date.today().isoformat()
     cols = st.columns(len(exports.FORMATS))
     for col, (ext, (label, writer, mime)) in zip(cols, exports.FORMATS.items(), strict=True):
@@ -86,7 +101,7 @@ def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
 def data_block(frame: pl.DataFrame, name: str, key: str) -> None:
     """« Voir les données »: the table behind a chart and its downloads."""
     with st.expander("Voir les données", icon=":material/table:"):
-        st.dataframe(frame, hide_index=True)
+        st.dataframe(readable(frame), hide_index=True)
         downloads(frame, name, key)
 
 
@@ -104,6 +119,7 @@ def chart(
     definition, data table and downloads. Returns the protected frame."""
     safe = protect(frame, protection)
     fig = build(safe)
+    masked_note(safe)
     st.plotly_chart(
         fig,
         key=f"chart_{key}",
@@ -129,7 +145,12 @@ def table(
     """Protect and show a table with its downloads. ``show``: an optional display version
     (formatted) built by the caller from the *protected* frame returned by :func:`protect`."""
     safe = protect(frame, protection)
-    st.dataframe(show if show is not None else safe, hide_index=True, column_config=column_config)
+    masked_note(safe)
+    st.dataframe(
+        show if show is not None else readable(safe),
+        hide_index=True,
+        column_config=column_config,
+    )
     if keys:
         definitions(keys)
     downloads(safe, name, key)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from config import Config
-from dashboard import data, fmt, state
+from config import PROJECT_ROOT, Config
+from dashboard import access, data, fmt, state
 from queries.errors import DataError
 from queries.snapshots import Snapshot
 
@@ -124,10 +126,24 @@ def _ensure_app_ran() -> None:
     st.rerun()
 
 
+def nothing() -> None:
+    """An empty page (the navigation of the login and refusal screens)."""
+
+
+def _caller_file() -> str:
+    caller = Path(inspect.stack()[2].filename).resolve()
+    try:
+        return caller.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return caller.as_posix()
+
+
 def page(title: str, intro: str | None = None) -> Context:
-    """Start a page: its title, the view set by app.py, and the source note. Stops the page
-    (nothing else rendered) when no data could be loaded."""
+    """Start a page: check on the server that the role may see it, then its title, the view
+    set by app.py, and the source note. Stops the page (nothing else rendered) when the role
+    may not see it or no data could be loaded."""
     _ensure_app_ran()
+    access.require(_caller_file())
     st.title(title)
     if intro:
         st.markdown(intro)

@@ -28,6 +28,19 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/emploi.py", "Sorties vers l'emploi", ":material/work:", "emploi"),
     PageSpec("pages/territoires.py", "Comparaison territoriale", ":material/map:", "territoires"),
     PageSpec("pages/cohortes.py", "Cohortes et exports", ":material/filter_alt:", "cohortes"),
-    PageSpec("pages/qualite.py", "Qualité des données", ":material/fact_check:", "qualite"),
+    PageSpec(
+        "pages/qualite.py",
+        "Qualité des données",
+        ":material/fact_check:",
+        "qualite",
+        roles=("evaluateur",),
+    ),
     PageSpec("pages/methodologie.py", "Méthodologie", ":material/menu_book:", "methodologie"),
 )
+
+BY_FILE: dict[str, PageSpec] = {p.file: p for p in PAGES}
+
+
+def pages_for(role: str | None) -> list[PageSpec]:
+    """The pages a role may see, in menu order (none without a role)."""
+    return [p for p in PAGES if role is not None and role in p.roles]

@@ -14,7 +14,8 @@ import polars as pl
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from dashboard import charts, data_cohort, display, exports, fmt, layout
+from dashboard import access, audit, charts, data_cohort, display, exports, fmt, layout
+from dashboard.audit import ExportContext
 from metrics import cohort as cm
 from metrics.cohort import UNKNOWN, CohortSpec
 from queries import schema
@@ -492,37 +493,60 @@ st.markdown(
     "oublié), si bien que deux exports ne peuvent pas être rapprochés par ce pseudonyme. "
     "Les dates sont conservées. Codes tels que dans le contrat de données."
 )
-rows = data_cohort.export_frame(view, spec)
+role = access.current_role()
+raw_allowed = access.sees_raw(role)  # decided on the server: rows are not even built otherwise
+rows = data_cohort.export_frame(view, spec) if raw_allowed else None
 stamp = dt.date.today().isoformat()
 base_name = f"cohorte_lignes_snapshot_{view.date.isoformat()}_{stamp}"
+audit_filters = {
+    "barre_laterale": view.as_params(),
+    "criteres_cohorte": {k: v for k, v in current.items() if v},
+    "periode_appliquee_a": periode,
+}
 
 
-def _export(writer: Callable[[pl.DataFrame], bytes]) -> Callable[[], bytes]:
-    """Deferred download: the rows are pseudonymised (row_export) only when clicked."""
-    return lambda: writer(data_cohort.row_export(rows))
-
-
-cols = st.columns(len(exports.FORMATS) + 1)
-for col, (ext, (label, writer, mime)) in zip(cols, exports.FORMATS.items(), strict=False):
-    too_big = ext == "xlsx" and rows.height > XLSX_MAX_ROWS
-    col.download_button(
-        f"{label} — {fmt.number(rows.height)} lignes",
-        data=_export(writer),
-        file_name=f"{base_name}.{ext}",
-        mime=mime,
-        key=f"dl_cohorte_lignes_{ext}",
-        icon=":material/download:",
-        on_click="ignore",
-        disabled=empty or too_big,
-        help="Trop de lignes pour Excel : prendre le CSV ou le parquet." if too_big else None,
+def _export(writer: Callable[[pl.DataFrame], bytes], ext: str) -> Callable[[], bytes]:
+    """Deferred download: the rows are pseudonymised and the export recorded in the audit
+    log (row_export) only when clicked."""
+    context = ExportContext(
+        user=access.user_label(),
+        role=role or "",
+        snapshot=view.date.isoformat(),
+        filters=audit_filters,
+        format=ext,
     )
+    return lambda: writer(data_cohort.row_export(rows, audit=context, log_path=ctx.cfg.audit_log))
+
+
+if rows is None:
+    st.info(
+        "Le téléchargement des lignes (données individuelles pseudonymisées) est réservé au "
+        "rôle évaluateur. Les tableaux agrégés ci-dessus restent téléchargeables.",
+        icon=":material/lock:",
+    )
+    cols = st.columns(1)
+else:
+    cols = st.columns(len(exports.FORMATS) + 1)
+    for col, (ext, (label, writer, mime)) in zip(cols, exports.FORMATS.items(), strict=False):
+        too_big = ext == "xlsx" and rows.height > XLSX_MAX_ROWS
+        col.download_button(
+            f"{label} — {fmt.number(rows.height)} lignes",
+            data=_export(writer, ext),
+            file_name=f"{base_name}.{ext}",
+            mime=mime,
+            key=f"dl_cohorte_lignes_{ext}",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=empty or too_big,
+            help="Trop de lignes pour Excel : prendre le CSV ou le parquet." if too_big else None,
+        )
 definition_doc = {
     "snapshot": view.date.isoformat(),
     "filtres_barre_laterale": view.as_params(),
     "criteres_cohorte": {k: v for k, v in current.items() if v},
     "periode_appliquee_a": periode,
     "description": f"{view.describe()} · {definition}",
-    "lignes": rows.height,
+    "lignes": rows.height if rows is not None else None,
     "colonnes": {"pseudonyme": "Pseudonyme propre à cet export"}
     | {k: v for k, v in cm.EXPORT_COLUMNS.items() if k != "id_beneficiaire"},
 }
@@ -548,3 +572,16 @@ with st.expander("Variables du fichier de lignes", icon=":material/list:"):
         }
     )
     display.table(dictionary, name="cohorte_variables", key="cohorte_variables", protection=None)
+
+if raw_allowed:
+    st.subheader("Journal des exports de lignes")
+    st.caption(
+        "Chaque téléchargement de lignes est inscrit au journal d'audit (qui, quand, quel "
+        f"rôle, quel snapshot, quels filtres, combien de lignes) : `{ctx.cfg.audit_log}`."
+    )
+    display.table(
+        audit.read(ctx.cfg.audit_log),
+        name="journal_exports",
+        key="journal_exports",
+        protection=None,  # no aggregate: one line per export, for evaluators only
+    )

@@ -45,10 +45,13 @@ for col, key in zip(cols, KEYS, strict=True):
     ind = registry.get(key)
     p, r, c = by_key[(key, pilot)], by_key[(key, reste)], comp.get(key, {})
     ref = ind.reference(cfg)
+    # a difference with a masked side would give the masked value back
+    if None in (p["value"], r["value"]):
+        c = {}
     diff = c.get("difference")
     col.metric(
         f"{ind.label} — {pilot}",
-        fmt.pct(p["value"]),
+        display.shown(p, "value", fmt.pct(p["value"])),
         delta=f"{fmt.points(diff)} vs reste" if diff is not None else None,
         delta_color="normal" if ind.better == "hausse" else "off",
         help=(

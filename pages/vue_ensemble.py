@@ -59,7 +59,7 @@ def card(column, key: str) -> None:  # type: ignore[no-untyped-def]
     ind = registry.get(key)
     p, r = row(key, pilot), row(key, reste)
     target = ind.target(cfg)
-    value = fmt.value(p["value"], ind.unit)
+    value = display.shown(p, "value", fmt.value(p["value"], ind.unit))
     delta = None  # no « difference » between the sizes of two populations
     if ind.kind != registry.COUNT and p["value"] is not None and r["value"] is not None:
         diff = p["value"] - r["value"]
@@ -152,14 +152,15 @@ def show_frame(safe: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for ind in registry.INDICATORS:
         p, r = by[(ind.key, pilot)], by[(ind.key, reste)]
-        c = comp.get(ind.key, {})
+        # a difference (or test) with a masked side would give the masked value back
+        c = comp.get(ind.key, {}) if None not in (p["value"], r["value"]) else {}
         diff = c.get("difference")
         rows.append(
             {
                 "Indicateur": ind.label,
                 "Cible": fmt.value(ind.target(cfg), ind.unit) if ind.target(cfg) else "",
-                pilot: fmt.value(p["value"], ind.unit),
-                "Reste du département": fmt.value(r["value"], ind.unit),
+                pilot: display.shown(p, "value", fmt.value(p["value"], ind.unit)),
+                "Reste du département": display.shown(r, "value", fmt.value(r["value"], ind.unit)),
                 "Écart": (fmt.points(diff) if ind.unit == "part" else fmt.value(diff, ind.unit))
                 if diff is not None
                 else "",

@@ -61,6 +61,7 @@ def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
     import config
 
     monkeypatch.setenv("RSA_DATA_DIR", str(small_sample))
+    monkeypatch.setenv("RSA_AUDIT_LOG", str(small_sample.parent / "audit" / "audit.jsonl"))
     config.get_config.cache_clear()
 
     def open_page(page: str, **params: str | list[str]) -> AppTest:

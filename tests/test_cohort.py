@@ -305,12 +305,20 @@ def test_monthly_entries(people) -> None:
     assert by_orientation["effectif"].sum() == 5
 
 
-def test_row_export_pseudonymises_with_a_fresh_salt(snap, people) -> None:
+@pytest.fixture
+def audit(tmp_path: Path) -> dict:
+    from dashboard.audit import ExportContext
+
+    ctx = ExportContext(user="test", role="evaluateur", snapshot="2024-06-30", format="csv")
+    return {"audit": ctx, "log_path": str(tmp_path / "audit.jsonl")}
+
+
+def test_row_export_pseudonymises_with_a_fresh_salt(snap, people, audit) -> None:
     rows = C.export_rows(
         people, emplois=snap.emplois, orientations=snap.orientations, communes=snap.communes
     )
     with_ids = rows.with_columns(id_foyer=pl.lit("f"), pid=pl.lit(1))
-    first, second = row_export(with_ids), row_export(with_ids)
+    first, second = row_export(with_ids, **audit), row_export(with_ids, **audit)
     for out in (first, second):
         assert out.columns[0] == "pseudonyme"
         assert not {"id_beneficiaire", "id_foyer", "pid"} & set(out.columns)
@@ -328,9 +336,9 @@ def test_row_export_pseudonymises_with_a_fresh_salt(snap, people) -> None:
     assert not set(first["pseudonyme"]) & set(second["pseudonyme"])
 
 
-def test_row_export_keeps_one_pseudonym_per_person_within_an_export() -> None:
+def test_row_export_keeps_one_pseudonym_per_person_within_an_export(audit) -> None:
     frame = pl.DataFrame({"id_beneficiaire": ["x", "y", "x", None], "v": [1, 2, 3, 4]})
-    out = row_export(frame)
+    out = row_export(frame, **audit)
     by_v = dict(zip(out["v"], out["pseudonyme"], strict=True))
     assert by_v[1] == by_v[3] != by_v[2]
     assert by_v[4] is None

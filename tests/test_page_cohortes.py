@@ -153,9 +153,9 @@ def test_row_downloads_are_pseudonymised_by_row_export(
     calls: list[int] = []
     original = data_cohort.row_export
 
-    def spy(frame: pl.DataFrame) -> pl.DataFrame:
+    def spy(frame: pl.DataFrame, **kw) -> pl.DataFrame:  # type: ignore[no-untyped-def]
         calls.append(frame.height)
-        return original(frame)
+        return original(frame, **kw)
 
     monkeypatch.setattr(data_cohort, "row_export", spy)
     at = app_on_sample(PAGE, c_droits="clos")
