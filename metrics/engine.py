@@ -112,8 +112,9 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
         parts.append(
             intensity_indicators(
                 sc.people,
-                sc.events("activites"),
-                sc.events("contacts"),
+                sc.events("heures_semaine"),
+                sc.events("contacts_semaine"),
+                sc.events("rdv_mois"),
                 membership,
                 sc.period,
                 sc.s,

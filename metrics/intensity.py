@@ -91,22 +91,22 @@ def _in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFr
 
 def person_week_counts(
     people: pl.DataFrame,
-    activites: pl.DataFrame,
-    contacts: pl.DataFrame,
+    heures_semaine: pl.DataFrame,
+    contacts_semaine: pl.DataFrame,
     period: Period,
     s: int,
 ) -> pl.DataFrame:
     """Per eligible person: n (eligible weeks), y15 (weeks with h >= 15), hours (Σh), ycontact
-    (weeks with a contact dated in [w, w + 6])."""
+    (weeks with a contact dated in [w, w + 6]).
+
+    ``heures_semaine``: (pid, w, h) with h(b, w); ``contacts_semaine``: distinct (pid, w) of
+    the Mondays of weeks with a contact (Snapshot reductions)."""
     window = eligible_weeks(people, period, s)
-    hours = _in_window(weekly_hours(activites), window, "w")
+    hours = _in_window(heures_semaine, window, "w")
     per_hours = hours.group_by("pid").agg(
         y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum()
     )
-    contact_weeks = contacts.select(
-        "pid", monday_on_or_before(pl.col("date_contact").cast(pl.Int32)).alias("w")
-    ).unique()
-    per_contact = _in_window(contact_weeks, window, "w").group_by("pid").agg(ycontact=pl.len())
+    per_contact = _in_window(contacts_semaine, window, "w").group_by("pid").agg(ycontact=pl.len())
     return (
         window.select("pid", "n")
         .join(per_hours, on="pid", how="left")
@@ -120,16 +120,12 @@ def person_week_counts(
 
 
 def person_month_counts(
-    people: pl.DataFrame, contacts: pl.DataFrame, period: Period, s: int
+    people: pl.DataFrame, rdv_mois: pl.DataFrame, period: Period, s: int
 ) -> pl.DataFrame:
-    """Per eligible person: n (eligible months), y (months with a rendez_vous)."""
+    """Per eligible person: n (eligible months), y (months with a rendez_vous); ``rdv_mois``:
+    distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction)."""
     window = eligible_months(people, period, s)
-    months = (
-        contacts.filter(pl.col("type_contact") == "rendez_vous")
-        .select("pid", month_index(pl.col("date_contact").cast(pl.Int32)).alias("m"))
-        .unique()
-    )
-    per = _in_window(months, window, "m").group_by("pid").agg(y=pl.len())
+    per = _in_window(rdv_mois, window, "m").group_by("pid").agg(y=pl.len())
     return (
         window.select("pid", "n")
         .join(per, on="pid", how="left")
@@ -180,14 +176,15 @@ def clustered_rows(
 
 def intensity_indicators(
     people: pl.DataFrame,
-    activites: pl.DataFrame,
-    contacts: pl.DataFrame,
+    heures_semaine: pl.DataFrame,
+    contacts_semaine: pl.DataFrame,
+    rdv_mois: pl.DataFrame,
     membership: pl.DataFrame,
     period: Period,
     s: int,
 ) -> pl.DataFrame:
-    weeks = person_week_counts(people, activites, contacts, period, s)
-    months = person_month_counts(people, contacts, period, s)
+    weeks = person_week_counts(people, heures_semaine, contacts_semaine, period, s)
+    months = person_month_counts(people, rdv_mois, period, s)
     return pl.concat(
         [
             clustered_rows("part_semaines_15h", weeks, "y15", membership, share=True),

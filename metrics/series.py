@@ -21,7 +21,6 @@ from metrics.intensity import (
     eligible_weeks,
     monday_on_or_before,
     month_index,
-    weekly_hours,
 )
 from metrics.orientation import entry_cohort, km_curves, orientation_indicators, survival_data
 
@@ -97,15 +96,13 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         .filter(pl.col("n") > 0)
     )
     hours = (
-        weekly_hours(sc.events("activites"))
+        sc.events("heures_semaine")
         .join(weeks.select("pid", "lo", "hi"), on="pid")
         .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
     )
     hours = hours.with_columns(m=month_index(pl.col("w")))
     contacts = (
-        sc.events("contacts")
-        .select("pid", monday_on_or_before(pl.col("date_contact").cast(pl.Int32)).alias("w"))
-        .unique()
+        sc.events("contacts_semaine")
         .join(weeks.select("pid", "lo", "hi"), on="pid")
         .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
         .group_by("pid", month_index(pl.col("w")).alias("m"))
@@ -145,13 +142,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         clustered_rows("part_semaines_contact", k, "ycontact", mem, share=True),
     ]
     months = eligible_months(sc.people, sc.period, sc.s)
-    rdv = (
-        sc.events("contacts")
-        .filter(pl.col("type_contact") == "rendez_vous")
-        .select("pid", month_index(pl.col("date_contact").cast(pl.Int32)).alias("m"))
-        .unique()
-        .with_columns(y=pl.lit(1))
-    )
+    rdv = sc.events("rdv_mois").with_columns(y=pl.lit(1))
     pmonths = (
         months.with_columns(m=pl.int_ranges("lo", pl.col("hi") + 1))
         .explode("m")
@@ -264,7 +255,7 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     membership = sc.membership.filter(pl.col("group").is_in(groups))
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
     hours = (
-        weekly_hours(sc.events("activites"))
+        sc.events("heures_semaine")
         .join(weeks.select("pid", "lo", "hi"), on="pid")
         .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
     )
@@ -354,7 +345,13 @@ def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFr
 
         parts.append(
             intensity_indicators(
-                sc.people, sc.events("activites"), sc.events("contacts"), mem, sc.period, sc.s
+                sc.people,
+                sc.events("heures_semaine"),
+                sc.events("contacts_semaine"),
+                sc.events("rdv_mois"),
+                mem,
+                sc.period,
+                sc.s,
             )
         )
     if "orientation" in families:

@@ -32,8 +32,16 @@ st.markdown(
   orientation valide ; D = premier diagnostic renseigné. Délais en jours entiers.
 - **Lignes écartées** : les règles de quarantaine du contrat de données excluent des lignes de
   tous les indicateurs ; elles sont comptées sur la page « Qualité des données ».
-- **Secret statistique** : pour les rôles direction et préfecture, tout effectif (ou toute part
-  dont le dénominateur) inférieur à {seuil} est masqué (« < {seuil} »).
+- **Secret statistique** (rôles direction et préfecture ; les évaluateurs voient les chiffres
+  bruts) : tout effectif inférieur à {seuil}, et toute part ou moyenne dont le dénominateur
+  est inférieur à {seuil}, s'affiche « < {seuil} » dans les cartes, graphiques, tableaux et
+  téléchargements. Une part dont le numérateur, ou son complément (dénominateur −
+  numérateur), est inférieur à {seuil} est masquée aussi. Masquage secondaire : quand des
+  lignes s'additionnent en un total (les territoires font le « Reste du département » ; le
+  pilote, le reste et les communes non renseignées font « Ensemble » ; les classes d'une
+  répartition font son total), une cellule masquée n'est jamais seule : une seconde cellule
+  (la plus petite, ou le total « Ensemble ») l'est aussi. Un écart ou un test entre pilote
+  et reste n'est pas affiché quand l'un des deux côtés est masqué.
 """
 )
 

@@ -8,11 +8,14 @@ the SQL lives in ``queries/sql/*.sql``. Nothing here knows Streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import duckdb
@@ -78,8 +81,11 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> None
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection (one per load: temp views are connection-local)."""
-    return duckdb.connect(":memory:")
+    """A fresh in-memory DuckDB connection (one per load: temp views are connection-local).
+    Insertion order is not needed (every result is keyed), which lets DuckDB go faster."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
+    return con
 
 
 # --------------------------------------------------------------------------- discovery
@@ -262,21 +268,37 @@ class Snapshot:
     """The valid rows of one snapshot, as Polars frames, and what quarantine excluded.
 
     Event tables carry ``pid`` (the integer key of ``beneficiaires``) instead of the id.
-    ``quality`` has one row per (table, rule) of the contract, zeros included.
+    The two big tables come reduced per person (computed by DuckDB while loading):
+    ``heures_semaine`` (pid, w, h: hours of week w), ``contacts_semaine`` (pid, w: weeks with a
+    contact) and ``rdv_mois`` (pid, m: months with a rendez_vous), with w a Monday's day
+    number and m = year·12 + month − 1. Their raw valid rows (``activites``, ``contacts``) are
+    loaded on first access only. ``quality`` has one row per (table, rule) of the contract,
+    zeros included.
     """
 
     date: dt.date
     data_dir: str
     beneficiaires: pl.DataFrame
     orientations: pl.DataFrame
-    activites: pl.DataFrame
-    contacts: pl.DataFrame
     emplois: pl.DataFrame
     referents: pl.DataFrame
+    heures_semaine: pl.DataFrame
+    contacts_semaine: pl.DataFrame
+    rdv_mois: pl.DataFrame
     communes: pl.DataFrame
     quality: pl.DataFrame
     rows_read: dict[str, int] = field(default_factory=dict)
     code_inconnu: int = 0
+
+    @cached_property
+    def activites(self) -> pl.DataFrame:
+        """Valid activites rows (pid, semaine, type_activite, heures), loaded on demand."""
+        return _load_raw(self.data_dir, self.date, "activites")
+
+    @cached_property
+    def contacts(self) -> pl.DataFrame:
+        """Valid contacts rows (pid, date_contact, type_contact, id_referent), on demand."""
+        return _load_raw(self.data_dir, self.date, "contacts")
 
     def quarantined(self) -> dict[str, dict[str, int]]:
         """{table: {rule: rows}} for every table and rule of the contract."""
@@ -284,6 +306,9 @@ class Snapshot:
         for row in self.quality.iter_rows(named=True):
             out[row["table"]][row["rule"]] = row["rows"]
         return out
+
+
+BIG_TABLES = ("activites", "contacts")
 
 
 _SQL_PARAMS: dict[str, dict[str, object]] = {
@@ -312,8 +337,11 @@ def _classify(con: duckdb.DuckDBPyConnection, data_dir: str, snapshot: dt.date) 
 
 
 def _quality(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, dict[str, int]]:
+    def source(t: str) -> str:  # the big tables are materialised once (one parquet decode)
+        return f"{t}_m" if t in BIG_TABLES else f"{t}_classified"
+
     parts = " UNION ALL ".join(
-        f"SELECT '{t}' AS \"table\", rule, count(*) AS rows FROM {t}_classified GROUP BY rule"
+        f"SELECT '{t}' AS \"table\", rule, count(*) AS rows FROM {source(t)} GROUP BY rule"
         for t in schema.RULES
     )
     counts = con.sql(parts).pl()
@@ -343,15 +371,123 @@ def _valid(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
     return con.sql(f"SELECT {', '.join(cols)} FROM {table}_classified WHERE rule IS NULL").pl()
 
 
-def load_snapshot(data_dir: str, snapshot: dt.date) -> Snapshot:
+def _load_raw(data_dir: str, snapshot: dt.date, table: str) -> pl.DataFrame:
+    con = connect()
+    _classify(con, data_dir, snapshot)
+    return _valid(con, table)
+
+
+CACHE_DIR = "cache"
+_CACHED_FRAMES = (
+    "beneficiaires",
+    "orientations",
+    "emplois",
+    "referents",
+    "heures_semaine",
+    "contacts_semaine",
+    "rdv_mois",
+    "communes",
+    "quality",
+)
+
+
+def cache_dir(data_dir: str, snapshot: dt.date) -> Path | None:
+    """Where the loaded form of a local snapshot is cached (None for a URL data directory)."""
+    if is_url(data_dir):
+        return None
+    return Path(data_dir) / CACHE_DIR / f"{schema.SNAPSHOT_PREFIX}{snapshot.isoformat()}"
+
+
+@cache
+def _code_version() -> str:
+    """A hash of what decides the loaded form: the SQL, the contract module, this module."""
+    h = hashlib.sha256()
+    for path in [*sorted(SQL_DIR.glob("*.sql")), Path(schema.__file__), Path(__file__)]:
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(data_dir: str, snapshot: dt.date) -> str:
+    """Identity of a local snapshot's inputs: size and modification time of every contract
+    file and of the referential, and the data-layer code version."""
+    parts = [_code_version()]
+    files = [table_path(data_dir, snapshot, t) for t in schema.TABLES] + [communes_path(data_dir)]
+    for f in files:
+        st = os.stat(f)
+        parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _read_cache(folder: Path, key: str, data_dir: str, snapshot: dt.date) -> Snapshot | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("fingerprint") != key:
+            return None
+        frames = {n: pl.read_parquet(folder / f"{n}.parquet") for n in _CACHED_FRAMES}
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None
+    return Snapshot(
+        date=snapshot,
+        data_dir=data_dir,
+        rows_read=manifest["rows_read"],
+        code_inconnu=manifest["code_inconnu"],
+        **frames,
+    )
+
+
+def _write_cache(folder: Path, key: str, snap: Snapshot) -> None:
+    """Write atomically (a temporary folder renamed); a read-only data directory only loses
+    the speed-up."""
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for n in _CACHED_FRAMES:
+            getattr(snap, n).write_parquet(tmp / f"{n}.parquet", compression="lz4")
+        manifest = {
+            "fingerprint": key,
+            "rows_read": snap.rows_read,
+            "code_inconnu": snap.code_inconnu,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+    except OSError as exc:
+        log.warning("cannot cache snapshot %s in %s: %s", snap.date, folder, exc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_snapshot(data_dir: str, snapshot: dt.date, use_cache: bool = True) -> Snapshot:
     """Validate one snapshot, apply the quarantine rules, return its valid rows.
 
+    The loaded form of a local snapshot is cached as parquet beside it
+    (``<data_dir>/cache/snapshot_date=…``), keyed by :func:`fingerprint`, so later loads skip
+    the quarantine and the reductions; any change to the files or to this code rebuilds it.
     Raises :class:`SnapshotError` on a structural fault (see the data contract).
     """
+    folder = cache_dir(data_dir, snapshot) if use_cache else None
+    key = ""
+    if folder is not None:
+        validate_structure(data_dir, snapshot)
+        key = fingerprint(data_dir, snapshot)
+        cached = _read_cache(folder, key, data_dir, snapshot)
+        if cached is not None:
+            return cached
+    snap = _load(data_dir, snapshot)
+    if folder is not None:
+        _write_cache(folder, key, snap)
+    return snap
+
+
+def _load(data_dir: str, snapshot: dt.date) -> Snapshot:
     con = connect()
     validate_structure(data_dir, snapshot, con)
     _classify(con, data_dir, snapshot)
+    for t in BIG_TABLES:  # decoded once, then counted and reduced in memory
+        cols = "pid, semaine, heures" if t == "activites" else "pid, date_contact, type_contact"
+        con.execute(f"CREATE TEMP TABLE {t}_m AS SELECT {cols}, rule FROM {t}_classified")
     quality, rows_read = _quality(con)
+    run_sql(con, "reductions")
     benef = con.sql("SELECT * EXCLUDE (code_inconnu) FROM beneficiaires_valid ORDER BY pid").pl()
     (code_inconnu,) = con.sql(
         "SELECT count(*) FROM beneficiaires_valid WHERE code_inconnu"
@@ -361,9 +497,10 @@ def load_snapshot(data_dir: str, snapshot: dt.date) -> Snapshot:
         data_dir=data_dir,
         beneficiaires=benef,
         orientations=_valid(con, "orientations"),
-        activites=_valid(con, "activites"),
-        contacts=_valid(con, "contacts"),
         emplois=_valid(con, "emplois"),
+        heures_semaine=con.sql("SELECT * FROM heures_semaine").pl(),
+        contacts_semaine=con.sql("SELECT * FROM contacts_semaine").pl(),
+        rdv_mois=con.sql("SELECT * FROM rdv_mois").pl(),
         referents=_valid(con, "referents"),
         communes=con.sql("SELECT * FROM communes ORDER BY code_commune").pl(),
         quality=quality,

@@ -319,3 +319,64 @@ def test_no_snapshot_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataDirError) as info:
         latest_valid_snapshot(str(tmp_path))
     assert "Aucun snapshot" in info.value.message_fr
+
+
+def test_duckdb_reductions_equal_their_polars_definitions(small_sample: Path) -> None:
+    """h(b, w), contact weeks and meeting months computed by DuckDB while loading equal the
+    same reductions done in Polars on the raw valid rows."""
+    import polars as pl
+
+    from metrics.intensity import monday_on_or_before, month_index, weekly_hours
+
+    snap = load_snapshot(str(small_sample), latest_valid_snapshot(str(small_sample)))
+    key = ["pid", "w"]
+    assert snap.heures_semaine.sort(key).equals(weekly_hours(snap.activites).sort(key))
+    weeks = (
+        snap.contacts.select(
+            "pid", monday_on_or_before(pl.col("date_contact").cast(pl.Int32)).alias("w")
+        )
+        .unique()
+        .sort(key)
+    )
+    assert snap.contacts_semaine.sort(key).equals(weeks)
+    months = (
+        snap.contacts.filter(pl.col("type_contact") == "rendez_vous")
+        .select("pid", month_index(pl.col("date_contact").cast(pl.Int32)).alias("m"))
+        .unique()
+        .sort("pid", "m")
+    )
+    assert snap.rdv_mois.sort("pid", "m").equals(months)
+    assert snap.heures_semaine.height > 1000 and snap.rdv_mois.height > 1000
+
+
+def test_loaded_snapshot_cache_is_exact_and_invalidated(tmp_path: Path) -> None:
+    from queries.snapshots import cache_dir
+
+    folder = write_snapshot(
+        tmp_path,
+        S,
+        {
+            "beneficiaires": [person("a"), person("b", code_commune="02691")],
+            "orientations": [orientation("a", "2023-07-01"), orientation("zz", "2023-07-01")],
+            "activites": [
+                {"id_beneficiaire": "a", "semaine": "2024-02-05", "type_activite": "formation",
+                 "heures": 10.0},
+                {"id_beneficiaire": "a", "semaine": "2024-02-05", "type_activite": "emploi",
+                 "heures": 6.0},
+            ],
+        },
+    )  # fmt: skip
+    fresh = load_snapshot(str(tmp_path), D(S), use_cache=False)
+    first = load_snapshot(str(tmp_path), D(S))  # builds the cache
+    assert (cache_dir(str(tmp_path), D(S)) / "manifest.json").exists()
+    cached = load_snapshot(str(tmp_path), D(S))  # read from it
+    for snap in (first, cached):
+        for name in ("beneficiaires", "orientations", "heures_semaine", "quality", "communes"):
+            assert getattr(snap, name).equals(getattr(fresh, name)), name
+        assert snap.rows_read == fresh.rows_read and snap.code_inconnu == fresh.code_inconnu
+    assert cached.heures_semaine["h"].to_list() == [16.0]
+    # a changed snapshot file invalidates the cache
+    write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    assert load_snapshot(str(tmp_path), D(S)).beneficiaires.height == 1
+    # a cache that cannot be written costs only speed
+    assert folder.exists()
