@@ -11,14 +11,14 @@ import datetime as dt
 import polars as pl
 
 from metrics import registry
-from metrics.base import day
+from metrics.base import day, to_date
 from metrics.employment import employment_flags, employment_indicators
 from metrics.engine import Scope
 from metrics.intensity import (
     HOURS_THRESHOLD,
-    clustered_rows,
     eligible_months,
     eligible_weeks,
+    monday_on_or_after,
     monday_on_or_before,
     month_index,
 )
@@ -70,114 +70,198 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     )
 
 
+def _month_bounds(m: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Day numbers of the first and last day of month index m."""
+    first = pl.date(m // 12, m % 12 + 1, 1)
+    return first.cast(pl.Int32), first.dt.month_end().cast(pl.Int32)
+
+
+def _mondays(lo: pl.Expr, hi: pl.Expr, m: pl.Expr) -> pl.Expr:
+    """Mondays of month m inside the window of Mondays [lo, hi] (0 when none)."""
+    ms, me = _month_bounds(m)
+    a = pl.max_horizontal(lo, monday_on_or_after(ms))
+    b = pl.min_horizontal(hi, monday_on_or_before(me))
+    return pl.max_horizontal((b - a) // 7 + 1, pl.lit(0))
+
+
+def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> pl.DataFrame:
+    """People per (group, m) whose window covers month m entirely, for m in [a, b]:
+    +1 / −1 events summed cumulatively (no row per person and month)."""
+    ev = w.filter(pl.col(b) >= pl.col(a)).join(membership, on="pid")
+    events = (
+        pl.concat(
+            [
+                ev.select("group", pl.col(a).alias("m"), pl.lit(1).alias("d")),
+                ev.select("group", (pl.col(b) + 1).alias("m"), pl.lit(-1).alias("d")),
+            ]
+        )
+        .group_by("group", "m")
+        .agg(pl.col("d").sum())
+    )
+    if events.is_empty():
+        return pl.DataFrame(schema={"group": pl.String, "m": pl.Int32, "people": pl.Int64})
+    lo, hi = events["m"].min(), events["m"].max()
+    grid = pl.DataFrame({"m": pl.int_range(lo, hi + 1, eager=True).cast(pl.Int32)}).join(
+        events.select("group").unique(), how="cross"
+    )
+    return (
+        grid.join(events.with_columns(pl.col("m").cast(pl.Int32)), on=["group", "m"], how="left")
+        .fill_null(0)
+        .sort("group", "m")
+        .with_columns(people=pl.col("d").cum_sum().over("group"))
+        .filter(pl.col("people") > 0)
+        .select("group", "m", pl.col("people").cast(pl.Int64))
+    )
+
+
+def _clustered_month_rows(key: str, agg: pl.DataFrame, share: bool) -> pl.DataFrame:
+    """Rows (indicator, group, month, ...) from per-(group, m) sums of the clustered ratio."""
+    from metrics.stats import clustered_ratio_from_sums, normal_interval
+
+    r, var = clustered_ratio_from_sums(
+        agg["sy"].to_numpy(),
+        agg["sn"].to_numpy(),
+        agg["syy"].to_numpy(),
+        agg["syn"].to_numpy(),
+        agg["snn"].to_numpy(),
+        agg["clusters"].to_numpy().astype(float),
+    )
+    low, high = normal_interval(r, var, clip01=share)
+    m = pl.col("m")
+    return (
+        pl.DataFrame(
+            {
+                "indicator": [key] * agg.height,
+                "group": agg["group"],
+                "m": agg["m"],
+                "value": r,
+                "numerator": agg["sy"],
+                "denominator": agg["sn"],
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+        .with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high"))
+        .with_columns(pl.date(m // 12, m % 12 + 1, 1).alias("month"))
+        .drop("m")
+    )
+
+
 def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     """Beneficiary-week indicators by calendar month of the week's Monday, and
-    part_mois_rendez_vous by calendar month, with clustered intervals (person = cluster)."""
+    part_mois_rendez_vous by calendar month, with clustered intervals (person = cluster).
+
+    Without a row per person and month: for each person, the months entirely inside the
+    eligibility window contribute their number of Mondays (counted per group with +1 / −1
+    events), the first and last months of the window and the months with activity or
+    contacts are explicit rows; the clustered sums Σy, Σn, Σy², Σyn, Σn² and the number of
+    people are then added up per (group, month)."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
-    weeks = eligible_weeks(sc.people, sc.period, sc.s)
-    # explode each person's eligible range into months, then count Mondays of each month part
-    pm = (
-        weeks.with_columns(
-            m=pl.int_ranges(month_index(pl.col("lo")), month_index(pl.col("hi")) + 1)
-        )
-        .explode("m")
-        .with_columns(
-            m_start=pl.date((pl.col("m") // 12), (pl.col("m") % 12) + 1, 1).cast(pl.Int32),
-        )
-        .with_columns(
-            m_end=pl.col("m_start").cast(pl.Date).dt.month_end().cast(pl.Int32),
-        )
-        .with_columns(
-            a=pl.max_horizontal("lo", pl.col("m_start") + (7 - (pl.col("m_start") + 3) % 7) % 7),
-            b=pl.min_horizontal("hi", monday_on_or_before(pl.col("m_end"))),
-        )
-        .with_columns(n=((pl.col("b") - pl.col("a")) // 7 + 1))
-        .filter(pl.col("n") > 0)
+    keys = ["pid", "m"]
+    weeks = eligible_weeks(sc.people, sc.period, sc.s).join(
+        membership.select("pid").unique(), on="pid", how="semi"
     )
+    w = weeks.with_columns(a=month_index(pl.col("lo")), b=month_index(pl.col("hi")))
+    # the first and last month of each window: explicit (partial) months
+    edges = pl.concat([w.select("pid", "lo", "hi", m="a"), w.select("pid", "lo", "hi", m="b")])
+    edges = edges.unique(["pid", "m"]).with_columns(
+        n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m"))
+    )
+    # numerators by (person, month), inside the window
+    bounds = weeks.select("pid", "lo", "hi")
     hours = (
         sc.events("heures_semaine")
-        .join(weeks.select("pid", "lo", "hi"), on="pid")
+        .join(bounds, on="pid")
         .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+        .group_by("pid", month_index(pl.col("w")).alias("m"))
+        .agg(y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum())
     )
-    hours = hours.with_columns(m=month_index(pl.col("w")))
     contacts = (
         sc.events("contacts_semaine")
-        .join(weeks.select("pid", "lo", "hi"), on="pid")
+        .join(bounds, on="pid")
         .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
         .group_by("pid", month_index(pl.col("w")).alias("m"))
         .agg(ycontact=pl.len())
     )
-    per = (
-        pm.select("pid", "m", "n")
-        .join(
-            hours.group_by("pid", "m").agg(
-                y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum()
-            ),
-            on=["pid", "m"],
-            how="left",
-        )
-        .join(contacts, on=["pid", "m"], how="left")
+    ys = (
+        hours.join(contacts, on=keys, how="full", coalesce=True)
+        .join(bounds, on="pid")
         .with_columns(
-            pl.col("y15").fill_null(0),
+            pl.col("y15", "ycontact").fill_null(0),
             pl.col("hours").fill_null(0.0),
-            pl.col("ycontact").fill_null(0),
+            n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m")),
         )
-    )
-    # each (person, month) is its own row; keying people by (pid, month) keeps the person as
-    # the cluster within a month
-    keyed = per.with_columns(key=pl.col("pid").cast(pl.Int64) * 10_000 + pl.col("m"))
-    mem = (
-        keyed.select("key", "pid", "m")
         .join(membership, on="pid")
-        .select(
-            pl.col("key").alias("pid"),
-            (pl.col("group") + SEP + pl.col("m").cast(pl.String)).alias("group"),
+    )
+    # every (person, month) of a window: full months (interior) + edge months
+    full = _full_months(
+        w.with_columns(a=pl.col("a") + 1, b=pl.col("b") - 1), "a", "b", membership
+    ).with_columns(mon=_mondays(pl.lit(-(10**7)), pl.lit(10**7), pl.col("m")))
+    base_full = full.select(
+        "group",
+        "m",
+        sn=(pl.col("people") * pl.col("mon")).cast(pl.Float64),
+        snn=(pl.col("people") * pl.col("mon") ** 2).cast(pl.Float64),
+        clusters=pl.col("people"),
+    )
+    base_edge = (
+        edges.join(membership, on="pid")
+        .group_by("group", "m")
+        .agg(
+            sn=pl.col("n").sum().cast(pl.Float64),
+            snn=(pl.col("n") ** 2).sum().cast(pl.Float64),
+            clusters=pl.len().cast(pl.Int64),
         )
     )
-    k = keyed.drop("pid").rename({"key": "pid"})
-    parts = [
-        clustered_rows("part_semaines_15h", k, "y15", mem, share=True),
-        clustered_rows("heures_hebdo_moyennes", k, "hours", mem, share=False),
-        clustered_rows("part_semaines_contact", k, "ycontact", mem, share=True),
-    ]
-    months = eligible_months(sc.people, sc.period, sc.s)
-    rdv = sc.events("rdv_mois").with_columns(y=pl.lit(1))
-    pmonths = (
-        months.with_columns(m=pl.int_ranges("lo", pl.col("hi") + 1))
-        .explode("m")
-        .join(rdv, on=["pid", "m"], how="left")
-        .with_columns(pl.col("y").fill_null(0), n=pl.lit(1))
-        .with_columns(key=pl.col("pid").cast(pl.Int64) * 10_000 + pl.col("m"))
+    base = (
+        pl.concat([base_full, base_edge.cast(base_full.schema)])
+        .group_by("group", "m")
+        .agg(pl.col("sn", "snn", "clusters").sum())
     )
-    mem2 = (
-        pmonths.select("key", "pid", "m")
+    parts = []
+    for key, y, share in (
+        ("part_semaines_15h", "y15", True),
+        ("heures_hebdo_moyennes", "hours", False),
+        ("part_semaines_contact", "ycontact", True),
+    ):
+        sums = ys.group_by("group", "m").agg(
+            sy=pl.col(y).sum().cast(pl.Float64),
+            syy=(pl.col(y).cast(pl.Float64) ** 2).sum(),
+            syn=(pl.col(y) * pl.col("n")).sum().cast(pl.Float64),
+        )
+        agg = base.join(sums, on=["group", "m"], how="left").fill_null(0.0).sort("group", "m")
+        parts.append(_clustered_month_rows(key, agg, share))
+    # months with a meeting: one person-month = one cluster with n = 1, y in {0, 1}
+    months = eligible_months(sc.people, sc.period, sc.s).join(
+        membership.select("pid").unique(), on="pid", how="semi"
+    )
+    eligible = _full_months(months, "lo", "hi", membership)
+    hits = (
+        sc.events("rdv_mois")
+        .join(months.select("pid", "lo", "hi"), on="pid")
+        .filter(pl.col("m").is_between(pl.col("lo"), pl.col("hi")))
         .join(membership, on="pid")
+        .group_by("group", "m")
+        .agg(sy=pl.len().cast(pl.Float64))
+    )
+    agg = (
+        eligible.join(hits, on=["group", "m"], how="left")
+        .with_columns(pl.col("sy").fill_null(0.0))
         .select(
-            pl.col("key").alias("pid"),
-            (pl.col("group") + SEP + pl.col("m").cast(pl.String)).alias("group"),
+            "group",
+            "m",
+            "sy",
+            pl.col("people").cast(pl.Float64).alias("sn"),
+            syy=pl.col("sy"),
+            syn=pl.col("sy"),
+            snn=pl.col("people").cast(pl.Float64),
+            clusters=pl.col("people"),
         )
+        .sort("group", "m")
     )
-    parts.append(
-        clustered_rows(
-            "part_mois_rendez_vous",
-            pmonths.drop("pid").rename({"key": "pid"}),
-            "y",
-            mem2,
-            share=True,
-        )
-    )
-    out = pl.concat(parts)
-    label = pl.col("group").str.split_exact(SEP, 1)
-    m = label.struct.field("field_1").cast(pl.Int32)
-    return (
-        out.with_columns(
-            label.struct.field("field_0").alias("group"),
-            pl.date(m // 12, m % 12 + 1, 1).alias("month"),
-        )
-        .drop("var")
-        .sort("indicator", "group", "month")
-    )
+    parts.append(_clustered_month_rows("part_mois_rendez_vous", agg, True))
+    return pl.concat(parts).sort("indicator", "group", "month")
 
 
 def orientation_km(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
@@ -405,44 +489,113 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
     rule of coverage_indicators applied at each date m instead of S), per group.
 
     Columns: indicator (effectif_stock, part_orientes_stock), group, month, value, numerator,
-    denominator, ci_low, ci_high. Vectorised: people × month-ends, then one group_by.
+    denominator, ci_low, ci_high. Vectorised without a row per person and month: a person is
+    in the stock at the month-ends i in [start, end) (first month-end >= O, first >= F) and
+    oriented from the first month-end >= Or; +1 / −1 events per group, summed cumulatively.
     """
+    import numpy as np
+
     from metrics.base import share_rows
 
     if not months:
         return pl.DataFrame()
-    ms = pl.DataFrame({"m": [day(m) for m in months]}, schema={"m": pl.Int32})
-    at = (
-        sc.people.select("pid", "o", "f", "orr", "soumis_dd")
-        .join(ms, how="cross")
-        .filter(pl.col("o") <= pl.col("m"), pl.col("f").is_null() | (pl.col("f") > pl.col("m")))
+    ends = np.array(sorted(day(m) for m in months), dtype=np.int64)
+    k = len(ends)
+
+    def index(col: str) -> pl.Expr:  # first month-end >= the date (k when none / null)
+        return pl.col(col).map_batches(
+            lambda x: pl.Series(
+                np.where(x.is_null(), k, np.searchsorted(ends, x.fill_null(0).to_numpy())),
+                dtype=pl.Int32,
+            ),
+            return_dtype=pl.Int32,
+        )
+
+    p = sc.people.select(
+        "pid",
+        "soumis_dd",
+        index("o").alias("start"),
+        index("f").alias("end"),
+        index("orr").alias("ori"),
+    ).filter(pl.col("start") < pl.col("end"))
+    p = p.with_columns(ostart=pl.max_horizontal("start", "ori"))
+    mem = sc.membership.join(p, on="pid")
+    events = (
+        pl.concat(
+            [
+                mem.select(
+                    "group",
+                    pl.col("start").alias("i"),
+                    pl.lit(1).alias("stock"),
+                    pl.col("soumis_dd").cast(pl.Int32).alias("dd"),
+                    pl.lit(0).alias("ok"),
+                ),
+                mem.select(
+                    "group",
+                    pl.col("end").alias("i"),
+                    pl.lit(-1).alias("stock"),
+                    (-pl.col("soumis_dd").cast(pl.Int32)).alias("dd"),
+                    pl.lit(0).alias("ok"),
+                ),
+                mem.filter(pl.col("soumis_dd"), pl.col("ostart") < pl.col("end")).select(
+                    "group",
+                    pl.col("ostart").alias("i"),
+                    pl.lit(0).alias("stock"),
+                    pl.lit(0).alias("dd"),
+                    pl.lit(1).alias("ok"),
+                ),
+                mem.filter(pl.col("soumis_dd"), pl.col("ostart") < pl.col("end")).select(
+                    "group",
+                    pl.col("end").alias("i"),
+                    pl.lit(0).alias("stock"),
+                    pl.lit(0).alias("dd"),
+                    pl.lit(-1).alias("ok"),
+                ),
+            ]
+        )
+        .group_by("group", "i")
+        .agg(pl.col("stock", "dd", "ok").sum())
     )
-    mem = at.select("pid", "m").join(sc.membership, on="pid")
-    label = (pl.col("group") + SEP + pl.col("m").cast(pl.String)).alias("group")
-    stock = mem.group_by(label).agg(n=pl.len())
-    counts = (
-        at.filter(pl.col("soumis_dd"))
-        .select("pid", "m", (pl.col("orr") <= pl.col("m")).fill_null(False).alias("hit"))
-        .join(sc.membership, on="pid")
-        .group_by(label)
-        .agg(k=pl.col("hit").sum(), n=pl.len())
+    groups = sc.groups
+    grid = pl.DataFrame(
+        [(g, i) for g in groups for i in range(k)],
+        schema={"group": pl.String, "i": pl.Int32},
+        orient="row",
     )
-    shares = share_rows("part_orientes_stock", counts).drop("var")
-    sizes = stock.select(
+    level = (
+        grid.join(events.with_columns(pl.col("i").cast(pl.Int32)), on=["group", "i"], how="left")
+        .fill_null(0)
+        .sort("group", "i")
+        .with_columns(pl.col("stock", "dd", "ok").cum_sum().over("group"))
+    )
+    label = (pl.col("group") + SEP + pl.col("i").cast(pl.String)).alias("group")
+    shares = share_rows(
+        "part_orientes_stock",
+        level.select(label, pl.col("ok").alias("k"), pl.col("dd").alias("n")),
+    ).drop("var")
+    sizes = level.select(
         pl.lit("effectif_stock").alias("indicator"),
-        "group",
-        pl.col("n").cast(pl.Float64).alias("value"),
-        pl.col("n").cast(pl.Float64).alias("numerator"),
-        pl.col("n").cast(pl.Float64).alias("denominator"),
+        label,
+        pl.col("stock").cast(pl.Float64).alias("value"),
+        pl.col("stock").cast(pl.Float64).alias("numerator"),
+        pl.col("stock").cast(pl.Float64).alias("denominator"),
         pl.lit(None, pl.Float64).alias("ci_low"),
         pl.lit(None, pl.Float64).alias("ci_high"),
-    )
-    out = pl.concat([sizes, shares])
+    ).with_columns(pl.when(pl.col("value") > 0).then(pl.col("value")).alias("value"))
+    dates = pl.Series("month", [to_date(int(e)) for e in ends], dtype=pl.Date)
     parts = pl.col("group").str.split_exact(SEP, 1)
-    return out.with_columns(
-        parts.struct.field("field_0").alias("group"),
-        parts.struct.field("field_1").cast(pl.Int32).cast(pl.Date).alias("month"),
-    ).sort("indicator", "group", "month")
+    return (
+        pl.concat([sizes, shares])
+        .with_columns(
+            parts.struct.field("field_0").alias("group"),
+            parts.struct.field("field_1").cast(pl.Int32).alias("i"),
+        )
+        .with_columns(
+            pl.col("i").map_elements(lambda i: dates[i], return_dtype=pl.Date).alias("month")
+        )
+        .drop("i")
+        .sort("indicator", "group", "month")
+    )
 
 
 def headline_keys() -> list[str]:
