@@ -7,6 +7,7 @@ reuse the grouped Kaplan–Meier of ``metrics.orientation``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 
@@ -70,10 +71,27 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     )
 
 
+@functools.cache
+def _month_table() -> tuple[dict[int, int], dict[int, int]]:
+    """First and last day numbers of every month index from 1970 to 2199 (a lookup is much
+    cheaper than building a date per row)."""
+    first, last = {}, {}
+    for m in range(1970 * 12, 2200 * 12):
+        y, mo = divmod(m, 12)
+        start = dt.date(y, mo + 1, 1)
+        nxt = dt.date(y + (mo == 11), (mo + 1) % 12 + 1, 1)
+        first[m] = day(start)
+        last[m] = day(nxt) - 1
+    return first, last
+
+
 def _month_bounds(m: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Day numbers of the first and last day of month index m."""
-    first = pl.date(m // 12, m % 12 + 1, 1)
-    return first.cast(pl.Int32), first.dt.month_end().cast(pl.Int32)
+    first, last = _month_table()
+    return (
+        m.replace_strict(first, return_dtype=pl.Int32),
+        m.replace_strict(last, return_dtype=pl.Int32),
+    )
 
 
 def _mondays(lo: pl.Expr, hi: pl.Expr, m: pl.Expr) -> pl.Expr:
@@ -158,7 +176,6 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     people are then added up per (group, month)."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
-    keys = ["pid", "m"]
     weeks = eligible_weeks(sc.people, sc.period, sc.s).join(
         membership.select("pid").unique(), on="pid", how="semi"
     )
@@ -168,32 +185,38 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     edges = edges.unique(["pid", "m"]).with_columns(
         n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m"))
     )
-    # numerators by (person, month), inside the window
+    # numerators by (person, month), inside the window; a y-term is 0 where its table has no
+    # row, so each table is summed on its own (no join of the two)
     bounds = weeks.select("pid", "lo", "hi")
-    hours = (
-        sc.events("heures_semaine")
-        .join(bounds, on="pid")
-        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
-        .group_by("pid", month_index(pl.col("w")).alias("m"))
-        .agg(y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum())
-    )
-    contacts = (
-        sc.events("contacts_semaine")
-        .join(bounds, on="pid")
-        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
-        .group_by("pid", month_index(pl.col("w")).alias("m"))
-        .agg(ycontact=pl.len())
-    )
-    ys = (
-        hours.join(contacts, on=keys, how="full", coalesce=True)
-        .join(bounds, on="pid")
-        .with_columns(
-            pl.col("y15", "ycontact").fill_null(0),
-            pl.col("hours").fill_null(0.0),
-            n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m")),
+
+    def in_window(frame: pl.DataFrame, **agg: pl.Expr) -> pl.DataFrame:
+        return (
+            frame.join(bounds, on="pid")
+            .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+            .group_by("pid", month_index(pl.col("w")).alias("m"))
+            .agg(pl.col("lo", "hi").first(), **agg)
+            .with_columns(n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m")))
+            .join(membership, on="pid")
         )
-        .join(membership, on="pid")
+
+    hours = in_window(
+        sc.events("heures_semaine"),
+        y15=(pl.col("h") >= HOURS_THRESHOLD).sum(),
+        hours=pl.col("h").sum(),
     )
+    contacts = in_window(sc.events("contacts_semaine"), ycontact=pl.len())
+    y_sums = {}
+    for frame, ys_ in ((hours, ("y15", "hours")), (contacts, ("ycontact",))):
+        y_sums.update(
+            {
+                y: frame.group_by("group", "m").agg(
+                    sy=pl.col(y).sum().cast(pl.Float64),
+                    syy=(pl.col(y).cast(pl.Float64) ** 2).sum(),
+                    syn=(pl.col(y) * pl.col("n")).sum().cast(pl.Float64),
+                )
+                for y in ys_
+            }
+        )
     # every (person, month) of a window: full months (interior) + edge months
     full = _full_months(
         w.with_columns(a=pl.col("a") + 1, b=pl.col("b") - 1), "a", "b", membership
@@ -225,12 +248,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         ("heures_hebdo_moyennes", "hours", False),
         ("part_semaines_contact", "ycontact", True),
     ):
-        sums = ys.group_by("group", "m").agg(
-            sy=pl.col(y).sum().cast(pl.Float64),
-            syy=(pl.col(y).cast(pl.Float64) ** 2).sum(),
-            syn=(pl.col(y) * pl.col("n")).sum().cast(pl.Float64),
-        )
-        agg = base.join(sums, on=["group", "m"], how="left").fill_null(0.0).sort("group", "m")
+        agg = base.join(y_sums[y], on=["group", "m"], how="left").fill_null(0.0).sort("group", "m")
         parts.append(_clustered_month_rows(key, agg, share))
     # months with a meeting: one person-month = one cluster with n = 1, y in {0, 1}
     months = eligible_months(sc.people, sc.period, sc.s).join(
