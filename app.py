@@ -41,6 +41,7 @@ nav = st.navigation(
     ]
 )
 layout.setup()
-nav.run()
-# server time of this run (read by the benchmark; harmless otherwise)
-st.session_state["_rsa_run_seconds"] = time.perf_counter() - _started
+try:
+    nav.run()
+finally:  # server time of this run, also when a page stops early (read by the benchmark)
+    st.session_state["_rsa_run_seconds"] = time.perf_counter() - _started
