@@ -3,6 +3,7 @@ palette (Okabe–Ito) with the pilot always in the same colour, targets as refer
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -70,6 +71,30 @@ def add_target(fig: go.Figure, target: float | None, percent: bool, label: str =
         annotation_text=text.replace(".", ","),
         annotation_position="top left",
     )
+
+
+def launch_line(fig: go.Figure, launch: dt.date, start: dt.date, end: dt.date) -> None:
+    """A dotted vertical line « Lancement » at the launch date when it falls in [start, end]
+    (and after start: a series starting at the launch needs no marker)."""
+    if start < launch <= end:
+        x = dt.datetime.combine(launch, dt.time())
+        fig.add_shape(
+            type="line",
+            x0=x,
+            x1=x,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"dash": "dot", "color": TARGET_COLOUR, "width": 1},
+        )
+        fig.add_annotation(
+            x=x, y=1, yref="paper", text="Lancement", showarrow=False, xanchor="left"
+        )
+
+
+def subtitle(fig: go.Figure, text: str) -> None:
+    """Who the chart is about, under its title (titles stay short enough for half width)."""
+    fig.update_layout(title_subtitle_text=text, margin_t=95)
 
 
 def lines_with_band(

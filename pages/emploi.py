@@ -4,6 +4,8 @@ pilot's first published results."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -297,19 +299,10 @@ cohorts = (
 
 def launch_marker(fig: go.Figure, frame: pl.DataFrame) -> None:
     months = frame["month"].drop_nulls()
-    if months.len() and months.min() <= cfg.launch <= months.max():  # type: ignore[operator]
-        fig.add_shape(
-            type="line",
-            x0=cfg.launch,
-            x1=cfg.launch,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1},
-        )
-        fig.add_annotation(
-            x=cfg.launch, y=1, yref="paper", text="Lancement", showarrow=False, xanchor="left"
-        )
+    if months.len() and months.min() <= cfg.launch:  # type: ignore[operator]
+        # the marker also when the first cohort month is the launch month itself
+        day_before = cfg.launch - dt.timedelta(days=1)
+        charts.launch_line(fig, cfg.launch, day_before, months.max())  # type: ignore[arg-type]
 
 
 def cohort_builder(key: str):  # type: ignore[no-untyped-def]

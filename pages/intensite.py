@@ -4,8 +4,6 @@ and the caseload per referent FTE, pilot versus the rest of the département."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -61,26 +59,7 @@ st.caption(
 
 
 def _launch_line(fig: go.Figure) -> None:
-    """A dotted vertical line at the launch when the period starts before it."""
-    if view.period.start < cfg.launch <= view.period.end:
-        x = dt.datetime.combine(cfg.launch, dt.time())
-        fig.add_shape(
-            type="line",
-            x0=x,
-            x1=x,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1},
-        )
-        fig.add_annotation(
-            x=x, y=1, yref="paper", text="Lancement", showarrow=False, xanchor="left"
-        )
-
-
-def _subtitle(fig: go.Figure, text: str) -> None:
-    """Who the chart is about, under its title (titles stay short enough for half width)."""
-    fig.update_layout(title_subtitle_text=text, margin_t=95)
+    charts.launch_line(fig, cfg.launch, view.period.start, view.period.end)
 
 
 def _hours_target(fig: go.Figure, target: float | None) -> None:
@@ -116,7 +95,7 @@ def month_chart(key: str, chart_key: str, x_title: str) -> None:
             target=ind.target(cfg) if percent else None,
             hover_fmt=".1%" if percent else ".1f",
         )
-        _subtitle(fig, f"{WHO} · IC 95 % (la personne est la grappe)")
+        charts.subtitle(fig, f"{WHO} · IC 95 % (la personne est la grappe)")
         if percent:
             fig.update_yaxes(range=[0, 1.05])
         else:
@@ -154,7 +133,7 @@ def build_distribution(safe: pl.DataFrame) -> go.Figure:
         y_title="Part des semaines-bénéficiaires",
         percent=True,
     )
-    _subtitle(fig, f"{WHO} · semaines éligibles, y compris sans activité")
+    charts.subtitle(fig, f"{WHO} · semaines éligibles, y compris sans activité")
     classes = safe["classe"].unique(maintain_order=True).to_list()
     first_ok = next((i for i, c in enumerate(classes) if c.startswith("15")), None)
     if first_ok:
@@ -201,7 +180,7 @@ def build_activity(safe: pl.DataFrame) -> go.Figure:
         "Heures par semaine selon le type d'activité",
         y_title="Heures par semaine-bénéficiaire",
     )
-    _subtitle(fig, f"{WHO} · moyenne sur les semaines éligibles")
+    charts.subtitle(fig, f"{WHO} · moyenne sur les semaines éligibles")
     fig.update_traces(hovertemplate="%{x} : %{y:.2f} h<extra>%{fullData.name}</extra>")
     fig.update_xaxes(title=None, tickangle=-30)
     return fig
@@ -268,7 +247,7 @@ def build_modalite(safe: pl.DataFrame) -> go.Figure:
     )
     if not percent:
         _hours_target(fig, chosen_ind.target(cfg))
-    _subtitle(fig, f"{WHO} · IC 95 % (la personne est la grappe)")
+    charts.subtitle(fig, f"{WHO} · IC 95 % (la personne est la grappe)")
     fig.update_xaxes(title="Modalité de la première orientation")
     fmt_y = "%{y:.1%}" if percent else "%{y:.1f} h"
     fig.update_traces(hovertemplate=f"%{{x}} : {fmt_y}<extra>%{{fullData.name}}</extra>")
@@ -335,7 +314,9 @@ def build_caseload_totals(safe: pl.DataFrame) -> go.Figure:
         "Personnes accompagnées par ETP de référent, par territoire",
         y_title="Personnes par ETP",
     )
-    _subtitle(fig, f"À la date du snapshot · {pilot} en vermillon, reste du département en bleu")
+    charts.subtitle(
+        fig, f"À la date du snapshot · {pilot} en vermillon, reste du département en bleu"
+    )
     fig.update_xaxes(title=None)
     return fig
 
@@ -374,7 +355,7 @@ def build_caseload_detail(safe: pl.DataFrame) -> go.Figure:
         "Personnes accompagnées par ETP, par organisme référent",
         y_title="Personnes par ETP",
     )
-    _subtitle(fig, "À la date du snapshot · chaque territoire, par organisme")
+    charts.subtitle(fig, "À la date du snapshot · chaque territoire, par organisme")
     # four organismes do not fit on one legend row at half width: legend on the right
     fig.update_layout(
         legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top"}

@@ -4,8 +4,6 @@ pilot versus the rest of the département."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -66,26 +64,7 @@ st.caption(
 
 
 def _launch_line(fig: go.Figure) -> None:
-    """A dotted vertical line at the launch when the period starts before it."""
-    if view.period.start < cfg.launch <= view.period.end:
-        x = dt.datetime.combine(cfg.launch, dt.time())
-        fig.add_shape(
-            type="line",
-            x0=x,
-            x1=x,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1},
-        )
-        fig.add_annotation(
-            x=x, y=1, yref="paper", text="Lancement", showarrow=False, xanchor="left"
-        )
-
-
-def _subtitle(fig: go.Figure, text: str) -> None:
-    """Who the chart is about, under its title (titles stay short enough for half width)."""
-    fig.update_layout(title_subtitle_text=text, margin_t=95)
+    charts.launch_line(fig, cfg.launch, view.period.start, view.period.end)
 
 
 def _vline(fig: go.Figure, x: float, text: str) -> None:
@@ -114,7 +93,7 @@ def build_histogram(safe: pl.DataFrame) -> go.Figure:
         y_title="Part des personnes orientées",
         percent=True,
     )
-    _subtitle(fig, f"{WHO} · personnes orientées à la date du snapshot")
+    charts.subtitle(fig, f"{WHO} · personnes orientées à la date du snapshot")
     classes = safe["classe"].unique(maintain_order=True).to_list()
     # the boundary between the class ending at 30 days and the next one
     limits = safe.filter(pl.col("jours_max") == ORIENTATION_WITHIN_DAYS)["classe"].to_list()
@@ -192,7 +171,7 @@ def build_box(safe: pl.DataFrame) -> go.Figure:
         "Délais d'orientation observés",
         y_title="Jours entre ouverture et orientation",
     )
-    _subtitle(fig, f"{WHO} · P10, quartiles, médiane, P90 et moyenne (losange)")
+    charts.subtitle(fig, f"{WHO} · P10, quartiles, médiane, P90 et moyenne (losange)")
     fig.add_hline(
         y=ORIENTATION_WITHIN_DAYS,
         line={"dash": "dash", "color": charts.TARGET_COLOUR, "width": 1.5},
@@ -246,7 +225,7 @@ def build_km(safe: pl.DataFrame) -> go.Figure:
         percent=True,
         shape="hv",
     )
-    _subtitle(fig, f"{WHO} · bande de confiance à 95 %")
+    charts.subtitle(fig, f"{WHO} · bande de confiance à 95 %")
     fig.update_traces(
         hovertemplate="%{x} jours : %{y:.1%}<extra>%{fullData.name}</extra>",
         selector={"mode": "lines"},
@@ -310,7 +289,7 @@ def month_builder(key: str, days: int):  # type: ignore[no-untyped-def]
             percent=True,
             target=ind.target(cfg),
         )
-        _subtitle(fig, f"{WHO} · IC 95 % (Wilson)")
+        charts.subtitle(fig, f"{WHO} · IC 95 % (Wilson)")
         charts.date_axis(fig)
         fig.update_xaxes(title="Mois d'ouverture des droits")
         fig.update_yaxes(range=[0, 1.05])
@@ -365,7 +344,7 @@ def build_modalites(safe: pl.DataFrame) -> go.Figure:
         low="ci_low",
         high="ci_high",
     )
-    _subtitle(fig, f"{WHO} · IC 95 % (Wilson)")
+    charts.subtitle(fig, f"{WHO} · IC 95 % (Wilson)")
     fig.update_traces(hovertemplate="%{x} : %{y:.1%}<extra>%{fullData.name}</extra>")
     return fig
 
@@ -401,7 +380,7 @@ def build_organismes(safe: pl.DataFrame) -> go.Figure:
         low="ci_low",
         high="ci_high",
     )
-    _subtitle(fig, f"{WHO} · IC 95 % (Wilson)")
+    charts.subtitle(fig, f"{WHO} · IC 95 % (Wilson)")
     fig.update_traces(hovertemplate="%{x} : %{y:.1%}<extra>%{fullData.name}</extra>")
     return fig
 
