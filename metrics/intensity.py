@@ -83,7 +83,9 @@ def weekly_hours(activites: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFrame:
+def in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFrame:
+    """Event rows of each person whose ``at`` (week or month) lies in the person's eligibility
+    window [lo, hi] (``window``: pid, lo, hi); the rows keep lo and hi."""
     return events.join(window.select("pid", "lo", "hi"), on="pid").filter(
         pl.col(at).is_between(pl.col("lo"), pl.col("hi"))
     )
@@ -102,11 +104,11 @@ def person_week_counts(
     ``heures_semaine``: (pid, w, h) with h(b, w); ``contacts_semaine``: distinct (pid, w) of
     the Mondays of weeks with a contact (Snapshot reductions)."""
     window = eligible_weeks(people, period, s)
-    hours = _in_window(heures_semaine, window, "w")
+    hours = in_window(heures_semaine, window, "w")
     per_hours = hours.group_by("pid").agg(
         y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum()
     )
-    per_contact = _in_window(contacts_semaine, window, "w").group_by("pid").agg(ycontact=pl.len())
+    per_contact = in_window(contacts_semaine, window, "w").group_by("pid").agg(ycontact=pl.len())
     return (
         window.select("pid", "n")
         .join(per_hours, on="pid", how="left")
@@ -125,7 +127,7 @@ def person_month_counts(
     """Per eligible person: n (eligible months), y (months with a rendez_vous); ``rdv_mois``:
     distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction)."""
     window = eligible_months(people, period, s)
-    per = _in_window(rdv_mois, window, "m").group_by("pid").agg(y=pl.len())
+    per = in_window(rdv_mois, window, "m").group_by("pid").agg(y=pl.len())
     return (
         window.select("pid", "n")
         .join(per, on="pid", how="left")

@@ -19,6 +19,7 @@ from metrics.intensity import (
     HOURS_THRESHOLD,
     eligible_months,
     eligible_weeks,
+    in_window,
     monday_on_or_after,
     monday_on_or_before,
     month_index,
@@ -189,22 +190,21 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     # row, so each table is summed on its own (no join of the two)
     bounds = weeks.select("pid", "lo", "hi")
 
-    def in_window(frame: pl.DataFrame, **agg: pl.Expr) -> pl.DataFrame:
+    def by_month(frame: pl.DataFrame, **agg: pl.Expr) -> pl.DataFrame:
         return (
-            frame.join(bounds, on="pid")
-            .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+            in_window(frame, bounds, "w")
             .group_by("pid", month_index(pl.col("w")).alias("m"))
             .agg(pl.col("lo", "hi").first(), **agg)
             .with_columns(n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m")))
             .join(membership, on="pid")
         )
 
-    hours = in_window(
+    hours = by_month(
         sc.events("heures_semaine"),
         y15=(pl.col("h") >= HOURS_THRESHOLD).sum(),
         hours=pl.col("h").sum(),
     )
-    contacts = in_window(sc.events("contacts_semaine"), ycontact=pl.len())
+    contacts = by_month(sc.events("contacts_semaine"), ycontact=pl.len())
     y_sums = {}
     for frame, ys_ in ((hours, ("y15", "hours")), (contacts, ("ycontact",))):
         y_sums.update(
@@ -256,9 +256,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     )
     eligible = _full_months(months, "lo", "hi", membership)
     hits = (
-        sc.events("rdv_mois")
-        .join(months.select("pid", "lo", "hi"), on="pid")
-        .filter(pl.col("m").is_between(pl.col("lo"), pl.col("hi")))
+        in_window(sc.events("rdv_mois"), months, "m")
         .join(membership, on="pid")
         .group_by("group", "m")
         .agg(sy=pl.len().cast(pl.Float64))
@@ -356,11 +354,7 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
-    hours = (
-        sc.events("heures_semaine")
-        .join(weeks.select("pid", "lo", "hi"), on="pid")
-        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
-    )
+    hours = in_window(sc.events("heures_semaine"), weeks, "w")
     h = pl.col("h")
     label = (
         pl.when(h < 5)
@@ -419,8 +413,7 @@ def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFram
     acts = (
         sc.events("activites")
         .select("pid", pl.col("semaine").cast(pl.Int32).alias("w"), "type_activite", "heures")
-        .join(weeks.select("pid", "lo", "hi"), on="pid")
-        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+        .pipe(in_window, weeks, "w")
         .join(membership, on="pid")
         .group_by("group", "type_activite")
         .agg(heures=pl.col("heures").sum())
