@@ -73,6 +73,21 @@ def add_target(fig: go.Figure, target: float | None, percent: bool, label: str =
     )
 
 
+def bar_marks(fig: go.Figure, values: Sequence[float | None]) -> None:
+    """A dashed segment across the i-th category of a bar chart at ``values[i]`` (a target
+    or a reference per bar; None draws nothing)."""
+    for i, y in enumerate(values):
+        if y is not None:
+            fig.add_shape(
+                type="line",
+                x0=i - 0.45,
+                x1=i + 0.45,
+                y0=y,
+                y1=y,
+                line={"dash": "dash", "color": TARGET_COLOUR},
+            )
+
+
 def launch_line(fig: go.Figure, launch: dt.date, start: dt.date, end: dt.date) -> None:
     """A dotted vertical line « Lancement » at the launch date when it falls in [start, end]
     (and after start: a series starting at the launch needs no marker)."""

@@ -377,17 +377,7 @@ def build_territories(frame: pl.DataFrame) -> go.Figure:
         low="ci_low",
         high="ci_high",
     )
-    for i, key in enumerate(KEYS):
-        ref = registry.get(key).reference(cfg)
-        if ref is not None:
-            fig.add_shape(
-                type="line",
-                x0=i - 0.45,
-                x1=i + 0.45,
-                y0=ref,
-                y1=ref,
-                line={"dash": "dash", "color": charts.TARGET_COLOUR},
-            )
+    charts.bar_marks(fig, [registry.get(key).reference(cfg) for key in KEYS])
     fig.add_annotation(
         text="Tirets : premiers résultats publiés du pilote",
         xref="paper",

@@ -110,17 +110,7 @@ def build_targets(safe: pl.DataFrame) -> go.Figure:
         low="ci_low",
         high="ci_high",
     )
-    for i, key in enumerate(shares):
-        target = registry.get(key).target(cfg)
-        if target is not None:
-            fig.add_shape(
-                type="line",
-                x0=i - 0.45,
-                x1=i + 0.45,
-                y0=target,
-                y1=target,
-                line={"dash": "dash", "color": charts.TARGET_COLOUR},
-            )
+    charts.bar_marks(fig, [registry.get(key).target(cfg) for key in shares])
     fig.add_annotation(
         text="Tirets : cible", xref="paper", yref="paper", x=1, y=1.08, showarrow=False
     )
