@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,7 +131,8 @@ def nothing() -> None:
 
 
 def _caller_file() -> str:
-    caller = Path(inspect.stack()[2].filename).resolve()
+    # the page script that called page() (frame 0: here, 1: page()); no source is read
+    caller = Path(sys._getframe(2).f_code.co_filename).resolve()
     try:
         return caller.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
