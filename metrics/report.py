@@ -4,8 +4,9 @@
                              --to YYYY-MM-DD [--format json|csv]
 
 Raw figures (no small-cell suppression): the evaluators' tool, run where the data already is.
-Exit status 0 on success; 2 with a one-line message on stderr for bad arguments or a
-structurally invalid snapshot.
+Exit status 0 on success; 2 with a one-line message on stderr for bad arguments, a bad
+configuration or a structurally invalid snapshot or referential; 1 with a one-line message for
+an internal error (set env ``RSA_DEBUG=1`` to get its traceback).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import io
 import json
 import logging
 import math
+import os
 import sys
 from typing import Any
 
 import polars as pl
 
 from config import Config, ConfigError, load_config
-from metrics import engine
+from metrics import engine, quality
 from metrics.base import Period
 from queries.errors import DataError
 from queries.snapshots import latest_valid_snapshot, load_snapshot
@@ -56,6 +58,15 @@ def build_report(
     """The report document (see indicators.md) for one snapshot (default: latest valid)."""
     date = snapshot or latest_valid_snapshot(data_dir)
     snap = load_snapshot(data_dir, date)
+    people, codes = quality.unknown_communes_summary(snap)
+    if people:
+        log.warning(
+            "snapshot %s: %d beneficiaries live in %d communes absent from communes.csv "
+            "(territoire « Non renseigné »: counted in Ensemble only)",
+            date,
+            people,
+            codes,
+        )
     sc = engine.scope(snap, period, cfg)
     table = engine.indicators(sc)
     comparisons = engine.comparisons(sc, table)
@@ -101,6 +112,12 @@ def to_csv(doc: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error as one line (a library message may span several)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
 def _date(text: str, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -136,8 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(args.config)
         doc = build_report(args.data_dir, Period(start, end), cfg, snapshot)
     except (UsageError, ConfigError, DataError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug here, not bad input: one line, exit 1, no traceback
+        log.debug("internal error", exc_info=True)
+        print(f"internal error: {_one_line(exc)} ({type(exc).__name__})", file=sys.stderr)
+        if os.environ.get("RSA_DEBUG"):
+            raise
+        return 1
     if args.format == "csv":
         sys.stdout.write(to_csv(doc))
     else:

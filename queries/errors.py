@@ -53,3 +53,35 @@ class SnapshotError(DataError):
             type(self),
             (self.snapshot, self.file, self.column, self.reason, self.reason_fr),
         )
+
+
+class ReferentialError(DataDirError):
+    """A structural fault of the communes referential: it stops the data directory.
+
+    Names the file, the column (when relevant) and the first offending code.
+    """
+
+    def __init__(self, file: str, column: str | None, reason: str, reason_fr: str) -> None:
+        self.file = file
+        self.column = column
+        self.reason = reason
+        self.reason_fr = reason_fr
+        where = f"referential {file}" + (f", column {column}" if column else "")
+        where_fr = f"fichier {file}" + (f", colonne {column}" if column else "")
+        super().__init__(
+            f"{where}: {reason}",
+            f"Référentiel des communes inutilisable ({where_fr}) : {reason_fr}",
+        )
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.file, self.column, self.reason, self.reason_fr))
+
+
+class InternalError(RuntimeError):
+    """An inconsistency inside the dashboard itself (a bug, not bad input): logged in full,
+    shown to users as one French sentence, never as a traceback."""
+
+    message_fr = (
+        "Erreur interne du tableau de bord : l'incident est consigné dans le journal du "
+        "serveur ; signalez-le à l'équipe technique."
+    )

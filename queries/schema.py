@@ -6,13 +6,28 @@ columns, types and code lists from here, so they cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 SNAPSHOT_DIR = "snapshots"
 SNAPSHOT_PREFIX = "snapshot_date="
 REFERENTIALS_DIR = "referentiels"
 COMMUNES_CSV = "communes.csv"
 COMMUNES_GEOJSON = "communes.geojson"
+# Written by the sample generator at the root of a data directory it made: demo mode serves
+# only a directory that carries it, and the « données synthétiques » banner comes from it.
+SYNTHETIC_MARKER = "donnees_synthetiques.json"
+SYNTHETIC_GENERATOR = "sample_data.generate"
+# Columns of communes.csv (others are ignored); code_commune is its key.
+COMMUNES_COLUMNS = (
+    "code_commune",
+    "nom_commune",
+    "code_epci",
+    "nom_epci",
+    "territoire",
+    "population",
+)
 
 
 @dataclass(frozen=True)
@@ -141,23 +156,30 @@ EVENT_CODES: dict[str, dict[str, tuple[str, ...]]] = {
     "referents": {"organisme": ORGANISME},
 }
 
-# Quarantine rules per table, in the order they apply (a row counts under the first).
+# Quarantine rules per table, in the order they apply (a row counts under the first). They
+# are not written here but read from the table's SQL file (``queries/sql/<table>.sql``), the
+# one place that applies them: each ``THEN '<rule>'`` of its classification, in the order it
+# appears. tests/test_contract.py checks these lists against the data contract's order.
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+_RULE_RE = re.compile(r"\bTHEN\s+'([a-z_]+)'")
+QUARANTINED_TABLES = tuple(TABLES)
+
+
+def rules_in_sql(sql: str) -> tuple[str, ...]:
+    """The quarantine rules a classification SQL emits, in order of first appearance
+    (comments ignored)."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return tuple(dict.fromkeys(_RULE_RE.findall(code)))
+
+
 RULES: dict[str, tuple[str, ...]] = {
-    "beneficiaires": ("duplicate_beneficiaire", "fin_avant_ouverture", "date_future"),
-    "orientations": ("date_future", "orphelin", "orientation_avant_ouverture", "valeur_invalide"),
-    "activites": ("date_future", "orphelin", "valeur_invalide"),
-    "contacts": ("date_future", "orphelin", "valeur_invalide"),
-    "emplois": ("date_future", "orphelin", "valeur_invalide"),
-    "referents": ("valeur_invalide",),
+    t: rules_in_sql((SQL_DIR / f"{t}.sql").read_text(encoding="utf-8")) for t in QUARANTINED_TABLES
 }
-ALL_RULES = (
-    "duplicate_beneficiaire",
-    "fin_avant_ouverture",
-    "date_future",
-    "orphelin",
-    "orientation_avant_ouverture",
-    "valeur_invalide",
-)
+
+# Plausible birth years: [year(S) - 100, year(S) - 16]; outside (or beyond the INTEGER range)
+# the year is read as null and the person counted under code_inconnu.
+BIRTH_YEAR_MAX_AGE = 100
+BIRTH_YEAR_MIN_AGE = 16
 
 # Event dates checked by date_future.
 EVENT_DATES: dict[str, tuple[str, ...]] = {

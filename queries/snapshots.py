@@ -22,12 +22,13 @@ import duckdb
 import polars as pl
 
 from queries import schema
-from queries.errors import DataDirError, SnapshotError
+from queries.errors import DataDirError, InternalError, ReferentialError, SnapshotError
 
 log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-_SNAPSHOT_RE = re.compile(r"snapshot_date=(\d{4}-\d{2}-\d{2})$")
+# exactly « snapshot_date=YYYY-MM-DD »: « old_snapshot_date=… » or « …-bak » is no snapshot
+_SNAPSHOT_RE = re.compile(r"snapshot_date=(\d{4}-\d{2}-\d{2})")
 # {name} placeholders of the .sql files (a DuckDB struct literal { 'k': v } never matches).
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
@@ -52,8 +53,19 @@ def table_path(data_dir: str, snapshot: dt.date, table: str) -> str:
     return join(snapshot_dir(data_dir, snapshot), f"{table}.parquet")
 
 
+class SqlFragment(str):
+    """SQL code generated here from the contract (``queries/schema.py``), inserted as is."""
+
+
 def sql_literal(value: object) -> str:
-    """A SQL literal for a path, a date or a tuple of codes (values we control or paths)."""
+    """A SQL literal for a path, a date, a number or a tuple of codes (values we control or
+    paths); a :class:`SqlFragment` is inserted as it is."""
+    if isinstance(value, SqlFragment):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, dt.date):
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, tuple | list):
@@ -112,15 +124,35 @@ def list_snapshots(data_dir: str) -> list[dt.date]:
         names = [p.name for p in root.iterdir() if p.is_dir()]
     dates: list[dt.date] = []
     for name in names:
-        match = _SNAPSHOT_RE.search(name)
+        match = _SNAPSHOT_RE.fullmatch(name)
         if not match:
-            log.warning("ignoring folder %s: not snapshot_date=YYYY-MM-DD", name)
+            log.info("ignoring folder %s: not named snapshot_date=YYYY-MM-DD", name)
             continue
         try:
             dates.append(dt.date.fromisoformat(match.group(1)))
         except ValueError:
             log.warning("ignoring folder %s: not a valid date", name)
     return sorted(dates)
+
+
+def synthetic_marker(data_dir: str) -> dict | None:
+    """The generator's marker of synthetic data at the root of ``data_dir`` (what it
+    generated, seed, date), or None when absent or not a marker (a URL data directory never
+    counts as synthetic: nothing here can vouch for a remote store)."""
+    if is_url(data_dir):
+        return None
+    path = Path(data_dir) / schema.SYNTHETIC_MARKER
+    try:
+        if not path.is_file():
+            return None
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("synthetic-data marker %s unreadable: %s", path, exc)
+        return None
+    if not isinstance(marker, dict) or marker.get("generateur") != schema.SYNTHETIC_GENERATOR:
+        log.warning("%s is not a marker written by %s", path, schema.SYNTHETIC_GENERATOR)
+        return None
+    return marker
 
 
 def communes_path(data_dir: str) -> str:
@@ -131,21 +163,125 @@ def geojson_path(data_dir: str) -> str:
     return join(data_dir, schema.REFERENTIALS_DIR, schema.COMMUNES_GEOJSON)
 
 
+COMMUNES_FILE = f"{schema.REFERENTIALS_DIR}/{schema.COMMUNES_CSV}"
+
+
+def _referential_error(column: str | None, reason: str, reason_fr: str) -> ReferentialError:
+    return ReferentialError(COMMUNES_FILE, column, reason, reason_fr)
+
+
 def _load_communes_into(con: duckdb.DuckDBPyConnection, data_dir: str) -> None:
+    """Read and check ``communes.csv`` into the table ``communes``.
+
+    Structural faults of the data directory (:class:`ReferentialError`, naming the file, the
+    column and the first offending code): the file missing or unreadable, a column missing,
+    an empty or repeated ``code_commune`` (even on identical rows: a join would count its
+    people twice), an EPCI under two territoires or two names (the territorial sums would no
+    longer add up), a name with a character no place name has (names reach titles, hovers
+    and captions: Markdown or HTML in them would be rendered), a population that is not a
+    whole number, no commune at all.
+    """
     path = communes_path(data_dir)
-    if not is_url(path) and not os.path.exists(path):
-        raise DataDirError(
-            f"referential missing: {path}",
-            f"Référentiel des communes introuvable : {path}.",
-        )
+    if not is_url(path) and not os.path.isfile(path):
+        raise _referential_error(None, "file is missing", "le fichier est absent.")
     try:
         run_sql(con, "communes", path=path)
     except duckdb.Error as exc:
-        raise DataDirError(
-            f"referential {path} unreadable: {exc}",
-            f"Référentiel des communes illisible ({path}) : colonnes attendues "
-            "code_commune, nom_commune, code_epci, nom_epci, territoire, population.",
+        raise _referential_error(
+            None,
+            f"file is unreadable ({str(exc).splitlines()[0]})",
+            "le fichier est illisible (attendu : un CSV encodé en UTF-8, séparé par des "
+            "virgules, avec une ligne d'en-tête).",
         ) from exc
+    found = {row[0] for row in con.execute("DESCRIBE communes_text").fetchall()}
+    for column in schema.COMMUNES_COLUMNS:
+        if column not in found:
+            raise _referential_error(
+                column,
+                "column is missing",
+                "la colonne est absente (colonnes attendues : "
+                + ", ".join(schema.COMMUNES_COLUMNS)
+                + ", séparées par des virgules).",
+            )
+    checks = (
+        (
+            "code_commune",
+            "SELECT count(*) FROM communes_text WHERE trim(coalesce(code_commune, '')) = ''",
+            lambda n, _: (
+                f"{n} rows have an empty code_commune",
+                f"{n} ligne(s) sans code commune.",
+            ),
+        ),
+        (
+            "code_commune",
+            "SELECT code_commune, count(*) FROM communes_text GROUP BY code_commune "
+            "HAVING count(*) > 1 ORDER BY code_commune LIMIT 1",
+            lambda code, n: (
+                f"code {code} appears {n} times (a code_commune must be unique)",
+                f"le code {code} figure {n} fois (chaque commune ne doit figurer qu'une fois).",
+            ),
+        ),
+        (
+            "territoire",
+            "SELECT code_epci, string_agg(DISTINCT territoire, ' / ' ORDER BY territoire) "
+            "FROM communes_text GROUP BY code_epci HAVING count(DISTINCT territoire) > 1 "
+            "ORDER BY code_epci LIMIT 1",
+            lambda epci, names: (
+                f"EPCI {epci} is under several territoires ({names})",
+                f"l'EPCI {epci} est rattaché à plusieurs territoires ({names}).",
+            ),
+        ),
+        (
+            "nom_epci",
+            "SELECT code_epci, string_agg(DISTINCT nom_epci, ' / ' ORDER BY nom_epci) "
+            "FROM communes_text GROUP BY code_epci HAVING count(DISTINCT nom_epci) > 1 "
+            "ORDER BY code_epci LIMIT 1",
+            lambda epci, names: (
+                f"EPCI {epci} has several names ({names})",
+                f"l'EPCI {epci} porte plusieurs noms ({names}).",
+            ),
+        ),
+        *(
+            (
+                column,
+                f"SELECT code_commune, {column} FROM communes_text "
+                f"WHERE regexp_matches({column}, '[^\\p{{L}}\\p{{N}} ''’.,-]') "
+                "ORDER BY code_commune LIMIT 1",
+                lambda code, name: (
+                    f"commune {code}: {name!r} has a character other than letters, digits, "
+                    "spaces and ' ’ . , -",
+                    f"commune {code} : le nom « {name} » contient un caractère autre que des "
+                    "lettres, des chiffres, des espaces et ' ’ . , -",
+                ),
+            )
+            for column in ("nom_commune", "nom_epci", "territoire")
+        ),
+        (
+            "population",
+            "SELECT code_commune, population FROM communes_text WHERE population IS NOT NULL "
+            "AND try_cast(population AS BIGINT) IS NULL ORDER BY code_commune LIMIT 1",
+            lambda code, value: (
+                f"commune {code}: population {value!r} is not a whole number",
+                f"commune {code} : la population « {value} » n'est pas un nombre entier.",
+            ),
+        ),
+    )
+    for column, query, describe in checks:
+        rows = con.execute(query).fetchall()  # fetched whole: DuckDB 2 keeps partial results
+        row = rows[0] if rows else None
+        if row is None or row == (0,):
+            continue
+        reason, reason_fr = describe(*row) if len(row) == 2 else describe(row[0], None)
+        raise _referential_error(column, reason, reason_fr)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE communes AS SELECT "
+        "code_commune, nom_commune, code_epci, nom_epci, territoire, "
+        "population::BIGINT AS population FROM communes_text"
+    )
+    if con.execute("SELECT count(*) FROM communes").fetchall() == [(0,)]:
+        raise _referential_error(
+            None, "file has no commune", "le fichier ne contient aucune commune."
+        )
 
 
 def load_communes(data_dir: str) -> pl.DataFrame:
@@ -311,13 +447,21 @@ class Snapshot:
 BIG_TABLES = ("activites", "contacts")
 
 
-_SQL_PARAMS: dict[str, dict[str, object]] = {
-    "orientations": {"modalite": schema.MODALITE, "organisme": schema.ORGANISME},
-    "activites": {"type_activite": schema.TYPE_ACTIVITE},
-    "contacts": {"type_contact": schema.TYPE_CONTACT},
-    "emplois": {"type_contrat": schema.TYPE_CONTRAT},
-    "referents": {"organisme": schema.ORGANISME},
-}
+def not_null_predicate(table: str, alias: str = "") -> SqlFragment:
+    """« a IS NULL OR b IS NULL … » over the columns ``table`` declares non-null."""
+    prefix = f"{alias}." if alias else ""
+    cols = [c.name for c in schema.TABLES[table] if not c.nullable]
+    return SqlFragment(" OR ".join(f"{prefix}{c} IS NULL" for c in cols))
+
+
+def invalid_predicate(table: str, alias: str = "e") -> SqlFragment:
+    """valeur_invalide as the contract declares it for an event or referent table: a NULL in
+    a non-null column, or a code outside its list (other checks stay in the table's SQL)."""
+    codes = [
+        f"coalesce({alias}.{col} NOT IN {sql_literal(values)}, true)"
+        for col, values in schema.EVENT_CODES.get(table, {}).items()
+    ]
+    return SqlFragment(" OR ".join([f"({not_null_predicate(table, alias)})", *codes]))
 
 
 def _classify(con: duckdb.DuckDBPyConnection, data_dir: str, snapshot: dt.date) -> None:
@@ -328,12 +472,23 @@ def _classify(con: duckdb.DuckDBPyConnection, data_dir: str, snapshot: dt.date) 
         "beneficiaires",
         path=table_path(data_dir, snapshot, "beneficiaires"),
         snapshot=snapshot,
+        not_null=not_null_predicate("beneficiaires"),
         non_renseigne=schema.NON_RENSEIGNE,
-        **{k: v for k, v in schema.BENEFICIAIRE_CODES.items()},
+        max_age=schema.BIRTH_YEAR_MAX_AGE,
+        min_age=schema.BIRTH_YEAR_MIN_AGE,
+        **dict(schema.BENEFICIAIRE_CODES),
     )
-    for table, params in _SQL_PARAMS.items():
+    for table in schema.TABLES:
+        if table == "beneficiaires":
+            continue
         extra = {} if table == "referents" else {"snapshot": snapshot}
-        run_sql(con, table, path=table_path(data_dir, snapshot, table), **extra, **params)
+        run_sql(
+            con,
+            table,
+            path=table_path(data_dir, snapshot, table),
+            invalid=invalid_predicate(table),
+            **extra,
+        )
 
 
 def _quality(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -359,8 +514,8 @@ def _quality(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, dict[str, in
     unexpected = counts.filter(pl.col("rule").is_not_null()).join(
         grid, on=["table", "rule"], how="anti"
     )
-    if unexpected.height:  # a rule the contract does not list for that table: a bug here
-        raise AssertionError(f"unexpected quarantine rules: {unexpected.to_dicts()}")
+    if unexpected.height:  # cannot happen while RULES is read from the SQL: a bug here
+        raise InternalError(f"unexpected quarantine rules: {unexpected.to_dicts()}")
     return quality, {t: rows_read.get(t, 0) for t in schema.RULES}
 
 
@@ -378,6 +533,8 @@ def _load_raw(data_dir: str, snapshot: dt.date, table: str) -> pl.DataFrame:
 
 
 CACHE_DIR = "cache"
+PRIVATE_DIR = 0o700  # the snapshot cache: owner-only (README, « Production »)
+PRIVATE_FILE = 0o600
 _CACHED_FRAMES = (
     "beneficiaires",
     "orientations",
@@ -411,9 +568,17 @@ def fingerprint(data_dir: str, snapshot: dt.date) -> str:
     """Identity of a local snapshot's inputs: size and modification time of every contract
     file and of the referential, and the data-layer code version."""
     parts = [_code_version()]
-    files = [table_path(data_dir, snapshot, t) for t in schema.TABLES] + [communes_path(data_dir)]
-    for f in files:
-        st = os.stat(f)
+    files = {f"{t}.parquet": table_path(data_dir, snapshot, t) for t in schema.TABLES}
+    files[COMMUNES_FILE] = communes_path(data_dir)
+    for name, f in files.items():
+        try:
+            st = os.stat(f)
+        except OSError as exc:  # removed since it was validated
+            if name == COMMUNES_FILE:
+                raise _referential_error(None, "file is missing", "le fichier est absent.") from exc
+            raise SnapshotError(
+                snapshot.isoformat(), name, None, "file is missing", "le fichier est absent."
+            ) from exc
         parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -441,7 +606,11 @@ def _write_cache(folder: Path, key: str, snap: Snapshot) -> None:
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     try:
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        # every valid row is in there: owner-only, whatever the sources' permissions
+        folder.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        folder.parent.chmod(PRIVATE_DIR)
+        tmp.mkdir(mode=PRIVATE_DIR)
+        tmp.chmod(PRIVATE_DIR)  # mkdir's mode is masked by the umask
         for n in _CACHED_FRAMES:
             getattr(snap, n).write_parquet(tmp / f"{n}.parquet", compression="lz4")
         manifest = {
@@ -450,6 +619,8 @@ def _write_cache(folder: Path, key: str, snap: Snapshot) -> None:
             "code_inconnu": snap.code_inconnu,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        for f in tmp.iterdir():
+            f.chmod(PRIVATE_FILE)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
     except OSError as exc:

@@ -263,7 +263,9 @@ def event_mess(w: World, t: dict, table: str, rng: np.random.Generator) -> dict:
     - orphelin: ORPHAN_SHARE of rows copied under unknown ids (on top of the events of the
       quarantined persons);
     - date_future: for every snapshot, FUTURE_SHARE of its rows are rows dated within the
-      next FUTURE_WINDOW_DAYS but recorded in advance (planned meetings, activities...).
+      next FUTURE_WINDOW_DAYS but recorded in advance (planned meetings, activities...);
+    - doublon (activites): DOUBLON_SHARE of the valid rows entered a second time (same
+      person, week and type, other hours).
     Flags and alternative values are added as arrays; the writer applies them.
     """
     n = len(t["p"])
@@ -274,6 +276,7 @@ def event_mess(w: World, t: dict, table: str, rng: np.random.Generator) -> dict:
         & (w.p_finerr[p] == NO_DATE)
         & (w.p_wd[p] == NO_DATE)
         & ~w.f_future[w.p_foyer[p]]
+        & (w.p_nullcol[p] == 0)
     )
     taken = np.zeros(n, bool)
     if table == "orientations":
@@ -340,6 +343,13 @@ def event_mess(w: World, t: dict, table: str, rng: np.random.Generator) -> dict:
         rec[c] = np.maximum(s - rng.integers(0, 6, len(c)), prec_p[c])
         pre[c] = True
     t["rec"] = rec.astype(np.int32)
+    if table == "activites":  # doublon: a valid row entered a second time, other hours
+        k = max(1, round(P.DOUBLON_SHARE * n))
+        twice = _early_spread(rng, np.flatnonzero(regular & ~taken & ~pre), rec, k)
+        copies = {key: arr[twice] for key, arr in t.items()}
+        copies["hours"] = rng.integers(1, 9, len(twice)).astype(t["hours"].dtype)
+        for key in t:
+            t[key] = np.concatenate((t[key], copies[key]))
     if len(gh):
         ghost = -1 - rng.integers(0, len(w.ghost_ids), len(gh))
         for key, arr in list(t.items()):

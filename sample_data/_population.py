@@ -94,7 +94,8 @@ class World:
       rank ``p_rank`` in id order, and the person-level mess: withdrawal date ``p_wd``,
       duplicate ``p_dup`` (+ ``p_dup_commune``), written end before opening ``p_finerr``,
       descriptive code outside its list ``p_codebad`` (0 none, 1 sexe, 2 situation,
-      3 diplome) / ``p_codebad_val``;
+      3 diplome) / ``p_codebad_val``, a null required column ``p_nullcol`` (0 none,
+      1 id_foyer, 2 code_commune, 3 soumis_droits_devoirs);
     - ``o``: orientation rows (dict of arrays sorted by person and date), ``e``: job rows,
       ``r``: referent rows, ``pos``: referent positions (holder A, replacement B),
       ``ghost_ids``: ids of no beneficiary (orphan rows).
@@ -800,6 +801,23 @@ def build_ids_and_mess(w: World, rng: np.random.Generator) -> None:
     fut = np.flatnonzero(w.f_future)
     f_rec[fut] = E - rng.integers(0, 8, len(fut))
     w.f_rec = f_rec.astype(np.int32)
+
+    # A null in a column the contract declares non-null (valeur_invalide: the person is
+    # quarantined, their events are orphelin): quiet persons, like the duplicates.
+    k_null = max(1, round(P.NULL_REQUIRED_SHARE * w.n_target))
+    cand = np.flatnonzero(quiet & ~used & (w.p_codebad == 0))
+    nul = systematic_pick(rng, cand, rec[cand], k_null)
+    used[nul] = True
+    w.p_nullcol = np.zeros(n, np.int8)  # 1 id_foyer, 2 code_commune, 3 soumis_droits_devoirs
+    w.p_nullcol[nul] = 1 + np.arange(len(nul)) % 3
+    # Implausible birth years (read as null, counted under code_inconnu; person kept).
+    k_birth = max(1, round(P.BIRTH_YEAR_IMPLAUSIBLE_SHARE * w.n_target))
+    cand = np.flatnonzero(regular & ~used & (w.p_codebad == 0))
+    bad_birth = systematic_pick(rng, cand, rec[cand], k_birth)
+    w.p_birth = w.p_birth.copy()
+    w.p_birth[bad_birth] = np.array(P.IMPLAUSIBLE_BIRTH_YEARS)[np.arange(len(bad_birth)) % 2]
+    w.p_age_null = w.p_age_null.copy()
+    w.p_age_null[bad_birth] = False
 
 
 def build_world(n_target: int, communes: Communes, rng: np.random.Generator) -> World:

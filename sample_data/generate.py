@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 import shutil
 import sys
@@ -63,7 +64,9 @@ TABLE_ORDER = ("beneficiaires", "orientations", "activites", "contacts", "emploi
 def arrow_schema(table: str) -> pa.Schema:
     """The Arrow schema of a contract table (names, order and types of ``schema.TABLES``)."""
     return pa.schema(
-        [pa.field(c.name, _ARROW[c.type], nullable=c.nullable) for c in schema.TABLES[table]]
+        # every field OPTIONAL, as most writers declare them: « non-null » is a validation
+        # rule of the contract (valeur_invalide), and the mess plants a few nulls
+        [pa.field(c.name, _ARROW[c.type], nullable=True) for c in schema.TABLES[table]]
     )
 
 
@@ -156,18 +159,23 @@ def _beneficiaires(w: World, s: int) -> dict[str, pa.Array]:
     fin = np.where(finerr != NO_DATE, finerr, w.f_F[f])
     fin_known = (finerr != NO_DATE) | (w.f_Frec[f] <= s)
     motif = w.f_motif[f]
+    foyers = ids_to_arrow(w.f_id[f], 12)
     return {
         "id_beneficiaire": _id_column(w, rows.astype(np.int64)),
-        "id_foyer": ids_to_arrow(w.f_id[f], 12),
+        "id_foyer": pc.if_else(
+            pa.array(w.p_nullcol[rows] == 1), pa.scalar(None, pa.string()), foyers
+        ),
         "sexe": sexe,
         "annee_naissance": pa.array(w.p_birth[rows], pa.int32(), mask=w.p_age_null[rows]),
         "situation_familiale": sit,
         "niveau_diplome": dipl,
-        "code_commune": _take_codes(communes, code_idx),
+        "code_commune": _take_codes(communes, code_idx, w.p_nullcol[rows] == 2),
         "date_ouverture_droits": _dates(w.f_O[f]),
         "date_fin_droits": _dates(np.where(fin_known, fin, 0), ~fin_known),
         "motif_fin_droits": _take_codes(_codes(schema.MOTIF_FIN_DROITS), motif, ~fin_known),
-        "soumis_droits_devoirs": pa.array(w.p_sdd[rows], pa.bool_()),
+        "soumis_droits_devoirs": pa.array(
+            w.p_sdd[rows], pa.bool_(), mask=w.p_nullcol[rows] == 3
+        ),
     }
 
 
@@ -370,6 +378,13 @@ def generate(
         writer.close()
 
     last = snap_days[-1]
+    write_marker(
+        out,
+        graine=seed,
+        beneficiaires_demandes=n,
+        snapshots=snapshots,
+        snapshots_ecrits=[to_date(s).isoformat() for s in snap_days],
+    )
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {
         "seconds": round(time.perf_counter() - t0, 2),
@@ -378,6 +393,21 @@ def generate(
         "snapshots": len(snap_days),
         "last_snapshot": to_date(last).isoformat(),
     }
+
+
+def write_marker(out: Path, **generated: object) -> Path:
+    """The marker of synthetic data at the root of ``out``, saying what was generated (demo
+    mode serves only a directory that carries it; the app's « données synthétiques » banner
+    comes from it)."""
+    marker = {
+        "generateur": schema.SYNTHETIC_GENERATOR,
+        "description": "Données synthétiques générées (aucune personne réelle).",
+        **generated,
+        "genere_le": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    path = out / schema.SYNTHETIC_MARKER
+    path.write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _copy_referentials(out: Path) -> None:

@@ -399,6 +399,10 @@ INVALID_SHARE = 0.0020  # valeur_invalide rows of every event table
 # One referent row with an etp outside (0, 1] only when the table has this many rows from the
 # first snapshot on (so that one row is <= 0.5 %): true at the default size, not for small N.
 REFERENT_INVALID_MIN_ROWS = 200
+NULL_REQUIRED_SHARE = 0.0006  # persons with a null id_foyer, code_commune or rights flag
+BIRTH_YEAR_IMPLAUSIBLE_SHARE = 0.0005  # birth years read as null (code_inconnu)
+IMPLAUSIBLE_BIRTH_YEARS = (1890, 2015)  # older than 100 or younger than 16 in 2023-2024
+DOUBLON_SHARE = 0.0010  # activites rows entered twice (same person, week and type)
 UNKNOWN_COMMUNE_SHARE = 0.003  # code_commune outside communes.csv (kept, « Non renseigné »)
 CODE_INCONNU_SHARE = 0.002  # descriptive code outside its list (read as null)
 REVISED_ORIENTATION_SHARE = 0.005  # orientation date or modality corrected later

@@ -211,12 +211,12 @@ def test_event_rules_in_order(tmp_path: Path) -> None:
         "valeur_invalide": 2,
     }
     assert snap.orientations.height == 1
-    assert q["activites"] == {"date_future": 1, "orphelin": 1, "valeur_invalide": 4}
+    assert q["activites"] == {"date_future": 1, "orphelin": 1, "valeur_invalide": 4, "doublon": 0}
     assert sorted(snap.activites["heures"].to_list()) == [10.0, 80.0]
     assert q["contacts"] == {"date_future": 1, "orphelin": 0, "valeur_invalide": 1}
     assert snap.contacts.height == 2  # a contact on S itself is valid
     assert q["emplois"] == {"date_future": 1, "orphelin": 1, "valeur_invalide": 1}
-    assert q["referents"] == {"valeur_invalide": 4}
+    assert q["referents"] == {"valeur_invalide": 4, "doublon": 0}
     assert snap.referents["id_referent"].to_list() == ["r1"]
     # event rows carry the integer key of their beneficiary
     pid_a = snap.beneficiaires.filter(id_beneficiaire="a")["pid"].item()

@@ -1,20 +1,33 @@
 -- beneficiaires of one snapshot S, classified under the first quarantine rule each row breaks
--- (data contract order: duplicate_beneficiaire, fin_avant_ouverture, date_future). A row
--- missing a value the contract declares non-null (id, foyer, opening date, rights-and-duties
--- flag) cannot be used and is counted under valeur_invalide. Descriptive codes outside their
--- list are read as NULL and flagged code_inconnu: the person is kept.
--- Placeholders: {path}, {snapshot}, {sexe}, {situation_familiale}, {niveau_diplome},
--- {motif_fin_droits}, {non_renseigne}.
+-- (data contract order: duplicate_beneficiaire, fin_avant_ouverture, date_future,
+-- valeur_invalide). valeur_invalide: a NULL in a column the contract declares non-null
+-- ({not_null} is generated from queries/schema.py). Descriptive codes outside their list, and
+-- a birth year outside [year(S) - {max_age}, year(S) - {min_age}] or beyond the INTEGER range,
+-- are read as NULL and flagged code_inconnu: the person is kept.
+-- Placeholders: {path}, {snapshot}, {not_null}, {sexe}, {situation_familiale},
+-- {niveau_diplome}, {motif_fin_droits}, {non_renseigne}, {max_age}, {min_age}.
 CREATE OR REPLACE TEMP VIEW beneficiaires_classified AS
 WITH raw AS (
-    SELECT *, count(*) OVER (PARTITION BY id_beneficiaire) AS n_same_id
+    SELECT
+        *,
+        count(*) OVER (PARTITION BY id_beneficiaire) AS n_same_id,
+        try_cast(annee_naissance AS INTEGER) AS annee_int
     FROM read_parquet({path}, hive_partitioning = false)
+),
+years AS (
+    SELECT
+        *,
+        CASE
+            WHEN annee_int BETWEEN year({snapshot}) - {max_age} AND year({snapshot}) - {min_age}
+                THEN annee_int
+        END AS annee_plausible
+    FROM raw
 )
 SELECT
     id_beneficiaire,
     id_foyer,
     CASE WHEN sexe IN {sexe} THEN sexe END AS sexe,
-    annee_naissance::INTEGER AS annee_naissance,
+    annee_plausible AS annee_naissance,
     CASE WHEN situation_familiale IN {situation_familiale} THEN situation_familiale END
         AS situation_familiale,
     CASE WHEN niveau_diplome IN {niveau_diplome} THEN niveau_diplome END AS niveau_diplome,
@@ -26,19 +39,20 @@ SELECT
     coalesce(sexe NOT IN {sexe}, false)
         OR coalesce(situation_familiale NOT IN {situation_familiale}, false)
         OR coalesce(niveau_diplome NOT IN {niveau_diplome}, false)
-        OR coalesce(motif_fin_droits NOT IN {motif_fin_droits}, false) AS code_inconnu,
+        OR coalesce(motif_fin_droits NOT IN {motif_fin_droits}, false)
+        OR (annee_naissance IS NOT NULL AND annee_plausible IS NULL) AS code_inconnu,
     CASE
         WHEN id_beneficiaire IS NOT NULL AND n_same_id > 1 THEN 'duplicate_beneficiaire'
         WHEN date_fin_droits < date_ouverture_droits THEN 'fin_avant_ouverture'
         WHEN date_ouverture_droits > {snapshot} THEN 'date_future'
-        WHEN id_beneficiaire IS NULL OR id_foyer IS NULL OR date_ouverture_droits IS NULL
-            OR soumis_droits_devoirs IS NULL THEN 'valeur_invalide'
+        WHEN {not_null} THEN 'valeur_invalide'
     END AS rule
-FROM raw;
+FROM years;
 
 -- Valid beneficiaries, joined with the referential. pid is a dense integer key used by the
 -- event tables (joins on integers, not strings). An end of rights after S reads as open at S.
--- A commune missing from communes.csv gives territoire "Non renseigné".
+-- A commune missing from communes.csv gives territoire "Non renseigné" (the referential's
+-- codes are unique: checked before, so the join never duplicates a person).
 CREATE OR REPLACE TEMP TABLE beneficiaires_valid AS
 SELECT
     (row_number() OVER (ORDER BY b.id_beneficiaire))::UINTEGER AS pid,

@@ -1,14 +1,6 @@
--- The communes referential (communes.csv), read with explicit types so INSEE codes keep
--- their leading zeros. Placeholders: {path}.
-CREATE OR REPLACE TEMP TABLE communes AS
-SELECT code_commune, nom_commune, code_epci, nom_epci, territoire, population
-FROM read_csv(
-    {path},
-    header = true,
-    delim = ',',
-    quote = '"',
-    columns = {
-        'code_commune': 'VARCHAR', 'nom_commune': 'VARCHAR', 'code_epci': 'VARCHAR',
-        'nom_epci': 'VARCHAR', 'territoire': 'VARCHAR', 'population': 'BIGINT'
-    }
-);
+-- The communes referential (communes.csv), typed once its text was checked (see
+-- snapshots._load_communes_into: columns present, codes non-empty and unique, an EPCI under
+-- one territoire, populations whole numbers). Read as text first so INSEE codes keep their
+-- leading zeros. Placeholders: {path}.
+CREATE OR REPLACE TEMP TABLE communes_text AS
+SELECT * FROM read_csv({path}, header = true, delim = ',', quote = '"', all_varchar = true);

@@ -1,6 +1,7 @@
 -- contacts of one snapshot S, classified under the first rule each row breaks (contract
--- order: date_future, orphelin, valeur_invalide).
--- Placeholders: {path}, {snapshot}, {type_contact}.
+-- order: date_future, orphelin, valeur_invalide). valeur_invalide: a NULL in a non-null
+-- column or a type outside its list ({invalid}, generated from queries/schema.py).
+-- Placeholders: {path}, {snapshot}, {invalid}.
 CREATE OR REPLACE TEMP VIEW contacts_classified AS
 SELECT
     b.pid,
@@ -10,8 +11,7 @@ SELECT
     CASE
         WHEN e.date_contact > {snapshot} THEN 'date_future'
         WHEN b.pid IS NULL THEN 'orphelin'
-        WHEN e.date_contact IS NULL
-            OR coalesce(e.type_contact NOT IN {type_contact}, true) THEN 'valeur_invalide'
+        WHEN {invalid} THEN 'valeur_invalide'
     END AS rule
 FROM read_parquet({path}, hive_partitioning = false) AS e
 LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

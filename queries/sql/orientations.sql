@@ -1,7 +1,8 @@
 -- orientations of one snapshot S, classified under the first rule each row breaks (contract
--- order: date_future, orphelin, orientation_avant_ouverture, valeur_invalide). A NULL in a
--- column the contract declares non-null counts as valeur_invalide.
--- Placeholders: {path}, {snapshot}, {modalite}, {organisme}.
+-- order: date_future, orphelin, orientation_avant_ouverture, valeur_invalide).
+-- valeur_invalide: a NULL in a non-null column or a code outside its list ({invalid} is
+-- generated from queries/schema.py). A NULL id_beneficiaire is unknown: orphelin.
+-- Placeholders: {path}, {snapshot}, {invalid}.
 CREATE OR REPLACE TEMP VIEW orientations_classified AS
 SELECT
     b.pid,
@@ -16,10 +17,7 @@ SELECT
         WHEN e.date_orientation > {snapshot} OR e.date_diagnostic > {snapshot} THEN 'date_future'
         WHEN b.pid IS NULL THEN 'orphelin'
         WHEN e.date_orientation < b.date_ouverture_droits THEN 'orientation_avant_ouverture'
-        WHEN e.date_orientation IS NULL
-            OR coalesce(e.modalite NOT IN {modalite}, true)
-            OR coalesce(e.organisme_referent NOT IN {organisme}, true)
-            OR e.accompagnement_renove IS NULL THEN 'valeur_invalide'
+        WHEN {invalid} THEN 'valeur_invalide'
     END AS rule
 FROM read_parquet({path}, hive_partitioning = false) AS e
 LEFT JOIN beneficiaires_valid AS b USING (id_beneficiaire);

@@ -1,0 +1,48 @@
+"""Data quality figures of one snapshot: rows read, valid and quarantined per table, and the
+beneficiaries whose commune the referential does not know (kept, territoire « Non renseigné »).
+
+Pure functions over a loaded snapshot (no Streamlit); the « Qualité des données » page and the
+report command both call them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from queries.snapshots import Snapshot
+
+
+def rows_by_table(snap: Snapshot) -> pl.DataFrame:
+    """Rows read, valid and quarantined per table (columns table, lues, valides, ecartees)."""
+    quarantined = snap.quality.group_by("table").agg(pl.col("rows").sum().alias("ecartees"))
+    read = pl.DataFrame(
+        {"table": list(snap.rows_read), "lues": list(snap.rows_read.values())},
+        schema={"table": pl.String, "lues": pl.Int64},
+    )
+    return (
+        read.join(quarantined, on="table", how="left")
+        .with_columns(pl.col("ecartees").fill_null(0))
+        .with_columns(valides=pl.col("lues") - pl.col("ecartees"))
+        .select("table", "lues", "valides", "ecartees")
+    )
+
+
+def unknown_communes(snap: Snapshot) -> pl.DataFrame:
+    """Codes of residence absent from ``communes.csv``, with their number of (valid)
+    beneficiaries, most frequent first (columns code_commune, beneficiaires). They count in
+    « Ensemble » but in no territory and in neither side of a comparison."""
+    return (
+        snap.beneficiaires.filter(pl.col("nom_commune").is_null())
+        .group_by("code_commune")
+        .agg(pl.len().cast(pl.Int64).alias("beneficiaires"))
+        .sort(["beneficiaires", "code_commune"], descending=[True, False])
+    )
+
+
+def unknown_communes_summary(snap: Snapshot) -> tuple[int, int]:
+    """(beneficiaries, distinct codes) in « Non renseigné » because of an unknown commune."""
+    table = unknown_communes(snap)
+    return int(table["beneficiaires"].sum()), table.height
+
+
+__all__ = ["rows_by_table", "unknown_communes", "unknown_communes_summary"]
