@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # Generate the département-scale sample snapshots when absent.
 sample: install
-	@if [ -d $(DATA_DIR)/snapshots ] && ls $(DATA_DIR)/snapshots | grep -q snapshot_date; then \
+	@if [ -f $(DATA_DIR)/donnees_synthetiques.json ] && ls $(DATA_DIR)/snapshots 2>/dev/null | grep -q snapshot_date; then \
 		echo "Sample snapshots already in $(DATA_DIR)/snapshots"; \
 	else \
 		$(PY) -m sample_data.generate --out $(DATA_DIR); \
@@ -42,4 +42,4 @@ bench: sample
 	$(PY) -m benchmarks.run
 
 clean-sample:
-	rm -rf $(DATA_DIR)/snapshots $(DATA_DIR)/cache
+	rm -rf $(DATA_DIR)/snapshots $(DATA_DIR)/cache $(DATA_DIR)/donnees_synthetiques.json

@@ -5,13 +5,18 @@ Evaluation dashboard of the renewed accompaniment of RSA beneficiaries in Aisne.
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, data, layout
+from config import ConfigError
+from dashboard import access, data, layout, urlstate
 from dashboard.pages import pages_for
+
+log = logging.getLogger("app")
 
 st.set_page_config(
     page_title="RSA rénové – Aisne · tableau de bord d'évaluation",
@@ -22,17 +27,22 @@ st.set_page_config(
 
 _started = time.perf_counter()
 layout.mark_app_run()
-cfg = data.config()
-role = access.resolve(cfg)  # login page or refusal drawn when None
+urlstate.start_run()
+try:
+    cfg = data.config()
+except ConfigError as err:  # a bad configuration stops everything, in French, no traceback
+    log.error("%s", err)
+    st.title("Configuration invalide")
+    st.error(err.message_fr, icon=":material/settings_alert:")
+    st.navigation([st.Page(layout.nothing, title="Configuration")], position="hidden")
+    st.stop()
+marker = data.synthetic_marker(cfg.data_dir)
+role = access.resolve(cfg, synthetic=marker is not None)  # login page or refusal when None
 if role is None:
     st.navigation([st.Page(layout.nothing, title="Connexion")], position="hidden")
     st.stop()
-if cfg.synthetic:
-    st.sidebar.info(
-        "Données **synthétiques** : échantillon de démonstration généré pour l'Aisne, "
-        "aucune donnée personnelle réelle.",
-        icon=":material/science:",
-    )
+if marker is not None:
+    st.sidebar.info(layout.synthetic_text(marker), icon=":material/science:")
 # only the pages this role may see are registered: another URL has nothing to run
 nav = st.navigation(
     [
@@ -40,8 +50,16 @@ nav = st.navigation(
         for i, p in enumerate(pages_for(role))
     ]
 )
-layout.setup()
+complete = False
 try:
+    layout.setup()
     nav.run()
+    complete = True
+except Exception as exc:  # a bug, never a traceback for a user (logged in full)
+    if os.environ.get("RSA_DEBUG"):  # developers and tests see the exception itself
+        raise
+    log.exception("page run failed: %s", exc)
+    st.error(layout.INTERNAL_ERROR_FR, icon=":material/error:")
 finally:  # server time of this run, also when a page stops early (read by the benchmark)
+    urlstate.flush(complete)
     st.session_state["_rsa_run_seconds"] = time.perf_counter() - _started

@@ -5,7 +5,10 @@
 - ``oidc`` mode: Streamlit's ``st.login`` / ``st.user`` with the provider of
   ``.streamlit/secrets.toml``; nobody sees anything but the login page until logged in, and a
   logged-in address that maps to no role sees a refusal.
-- ``demo`` mode (bundled synthetic data): no login, a role selector and a banner.
+- ``demo`` mode: no login, a role selector (starting on the least privileged role) and a
+  banner, and only on a data directory that carries the generator's marker of synthetic data
+  (any other directory gets a refusal page and nothing else).
+- A login whose provider says ``email_verified: false`` gets no role.
 - Pages are registered in the navigation only for the roles allowed to see them, and every page
   checks the role again on the server before drawing anything (a typed URL changes nothing).
 - Aggregates are suppressed below the threshold for ``direction`` and ``prefecture``.
@@ -14,12 +17,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from config import ROLES, Config
+from config import ROLES, Config, normalise_address
+from dashboard import fmt
 from metrics.disclosure import Protection, Relation, group_relations
 from metrics.disclosure import suppress as _suppress
 from queries import schema
@@ -34,22 +40,34 @@ ROLE_LABELS = {
 RAW_ROLES = frozenset({"evaluateur"})  # roles that see raw figures and row-level exports
 ROLE_KEY = "_rsa_role"
 DEMO_ROLE_KEY = "demo_role"
-DEMO_DEFAULT = "evaluateur"
+DEMO_DEFAULT = ROLES[0]  # the demo starts on the least privileged role (direction)
 
 
 def role_for(email: str | None, cfg: Config) -> str | None:
-    """The role of an address: an exact address entry wins over a domain entry (``@…``);
-    between roles matching equally, the least privileged (direction, prefecture, evaluateur
-    in that order). None when nothing matches."""
-    if not email or "@" not in email:
+    """The role of an address: its normalised form (:func:`config.normalise_address`) must
+    equal an entry, or its domain (after the only « @ ») equal a domain entry (``@…``, no
+    sub-domains). An exact address wins over a domain entry; between roles matching
+    equally, the least privileged (direction, prefecture, evaluateur in that order). None
+    when nothing matches or the address is malformed."""
+    address = normalise_address(email)
+    if address is None:
         return None
-    address = email.strip().lower()
-    domain = "@" + address.rsplit("@", 1)[1]
+    domain = "@" + address.split("@", 1)[1]
     for wanted in (address, domain):
         for role in ROLES:
             if wanted in cfg.roles.get(role, ()):
                 return role
     return None
+
+
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """False when the provider says the address is not verified (``email_verified`` false,
+    as a boolean or as text); providers that do not send the claim are trusted on
+    ``email`` alone (README, « Production »)."""
+    value = claims.get("email_verified", True)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "")
+    return bool(value)
 
 
 def current_role() -> str | None:
@@ -61,11 +79,41 @@ def sees_raw(role: str | None) -> bool:
     return role in RAW_ROLES
 
 
-def resolve(cfg: Config) -> str | None:
+def refuse_demo() -> None:
+    """The only page demo mode draws on a data directory without the generator's marker."""
+    st.title("Mode démonstration refusé")
+    st.error(
+        "Le mode démonstration (sans authentification, rôle choisi librement) ne sert que les "
+        "données synthétiques produites par le générateur de l'application. Le répertoire de "
+        "données configuré ne porte pas leur marqueur (« donnees_synthetiques.json ») : il "
+        "peut contenir des données réelles, qui ne sont donc pas affichées.",
+        icon=":material/lock:",
+    )
+    st.markdown(
+        "**Pour consulter des données réelles**, l'accès doit être authentifié :\n\n"
+        "1. déclarer le fournisseur OpenID Connect (ProConnect, Keycloak, Azure AD…) dans "
+        "`.streamlit/secrets.toml` (modèle : `.streamlit/secrets.toml.example`) ;\n"
+        '2. passer `mode = "oidc"` dans la section `[acces]` de `config/evaluation.toml` ;\n'
+        "3. associer les adresses ou domaines autorisés aux rôles dans `[acces.roles]`.\n\n"
+        "**Pour une démonstration**, générer les données synthétiques (`make sample`) et "
+        "pointer le répertoire de données vers elles."
+    )
+
+
+def resolve(cfg: Config, synthetic: bool) -> str | None:
     """Run by app.py first: authenticate (oidc) or pick the demo role; returns the role, or
-    None after drawing the login page or the refusal (the caller then stops)."""
+    None after drawing the login page or a refusal (the caller then stops). ``synthetic``:
+    the data directory carries the generator's marker (demo mode refuses any other)."""
     st.session_state.pop(ROLE_KEY, None)
     if cfg.access_mode == "demo":
+        if not synthetic:
+            log.error(
+                "demo mode refused: data directory %s carries no synthetic-data marker (%s)",
+                cfg.data_dir,
+                schema.SYNTHETIC_MARKER,
+            )
+            refuse_demo()
+            return None
         if st.session_state.get(DEMO_ROLE_KEY) not in ROLES:
             st.session_state[DEMO_ROLE_KEY] = DEMO_DEFAULT
         role = st.sidebar.selectbox(
@@ -77,8 +125,8 @@ def resolve(cfg: Config) -> str | None:
             "voir ce que chaque utilisateur verrait.",
         )
         st.sidebar.warning(
-            "Mode **démonstration** : sans authentification, rôle choisi librement. À "
-            "n'utiliser qu'avec les données synthétiques.",
+            "Mode **démonstration** : sans authentification, rôle choisi librement, sur les "
+            "données synthétiques seulement.",
             icon=":material/lock_open:",
         )
     else:
@@ -93,21 +141,43 @@ def resolve(cfg: Config) -> str | None:
                 type="primary",
             )
             return None
-        email = user.get("email")
-        role = role_for(email, cfg)
-        if role is None:
-            log.warning("access refused: %s maps to no role", email)
+        claims = user.to_dict()
+        email = claims.get("email")
+        shown = fmt.plain(email) if email else "(inconnue)"
+        if not email_verified(claims):
+            log.warning("access refused: provider says %r is not verified", email)
             st.title("Accès refusé")
             st.error(
-                f"L'adresse {email or '(inconnue)'} n'a accès à aucun rôle de ce tableau de "
-                "bord. Demandez l'ouverture d'un accès à la direction de l'insertion."
+                f"Le fournisseur d'identité indique que l'adresse {shown} n'est pas vérifiée : "
+                "aucun accès ne peut lui être accordé. Faites vérifier l'adresse auprès du "
+                "fournisseur, puis reconnectez-vous."
             )
             st.button("Se déconnecter", on_click=st.logout)
             return None
-        st.sidebar.caption(f"Connecté : {email} — {ROLE_LABELS[role]}")
+        role = role_for(email if isinstance(email, str) else None, cfg)
+        if role is None:
+            log.warning("access refused: %r maps to no role", email)
+            st.title("Accès refusé")
+            st.error(
+                f"L'adresse {shown} n'a accès à aucun rôle de ce tableau de bord. Demandez "
+                "l'ouverture d'un accès à la direction de l'insertion."
+            )
+            st.button("Se déconnecter", on_click=st.logout)
+            return None
+        st.sidebar.caption(f"Connecté : {shown} — {ROLE_LABELS[role]}")
         st.sidebar.button("Se déconnecter", on_click=st.logout)
     st.session_state[ROLE_KEY] = role
     return role
+
+
+def role_text() -> str:
+    """Who is looking, in French, for the top of every page."""
+    role = current_role()
+    label = ROLE_LABELS.get(role or "", "aucun rôle")
+    from dashboard import data
+
+    suffix = " (démonstration)" if data.config().access_mode == "demo" else ""
+    return f"Rôle : **{label}**{suffix}"
 
 
 def user_label() -> str:

@@ -8,12 +8,13 @@ import datetime as dt
 import fcntl
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+UNREADABLE = "(ligne illisible du journal)"
 FIELDS = ("horodatage", "utilisateur", "role", "snapshot", "format", "lignes", "filtres")
 
 
@@ -40,8 +41,12 @@ def record(path: str | os.PathLike[str], ctx: ExportContext, rows: int) -> dict[
         "filtres": ctx.filters,
     }
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("a", encoding="utf-8") as fh:
+    if not target.parent.exists():  # created owner-only (README, « Production »)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # owner-only from its creation; O_APPEND: lines of concurrent sessions never interleave
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)  # also an older log created with wider permissions
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # several sessions may export at once
         fh.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
         fh.flush()
@@ -63,13 +68,23 @@ def read(path: str | os.PathLike[str], last: int = 500) -> pl.DataFrame:
     }
     if not target.exists():
         return pl.DataFrame(schema=schema)
-    lines = target.read_text(encoding="utf-8").splitlines()[-last:]
+    lines = target.read_text(encoding="utf-8", errors="replace").splitlines()[-last:]
     rows = []
     for text in reversed(lines):
-        item = json.loads(text)
-        item["filtres"] = json.dumps(item.get("filtres", {}), ensure_ascii=False)
-        rows.append({k: item.get(k) for k in schema})
+        if not text.strip():
+            continue
+        try:
+            item = json.loads(text)
+            if not isinstance(item, dict):
+                raise ValueError("not an object")
+            item["filtres"] = json.dumps(item.get("filtres", {}), ensure_ascii=False)
+            row = {k: None if item.get(k) is None else str(item[k]) for k in schema}
+            lignes = item.get("lignes")
+            row["lignes"] = lignes if isinstance(lignes, int) else None
+            rows.append(row)
+        except ValueError:  # a truncated or damaged line: shown as such, the rest kept
+            rows.append({k: None for k in schema} | {"utilisateur": UNREADABLE})
     return pl.DataFrame(rows, schema=schema)
 
 
-__all__ = ["FIELDS", "ExportContext", "asdict", "read", "record"]
+__all__ = ["FIELDS", "UNREADABLE", "ExportContext", "read", "record"]

@@ -22,12 +22,19 @@ from queries.snapshots import (
     load_snapshot,
     snapshot_statuses,
 )
+from queries.snapshots import synthetic_marker as _synthetic_marker
 
 log = logging.getLogger(__name__)
 
 
 def config() -> Config:
     return get_config()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def synthetic_marker(data_dir: str) -> dict | None:
+    """The generator's marker of synthetic data (None: real data may be there)."""
+    return _synthetic_marker(data_dir)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -51,28 +58,13 @@ def snapshot(data_dir: str, date: dt.date) -> Snapshot:
     return load_snapshot(data_dir, date)
 
 
-def quality_table(snap: Snapshot) -> pl.DataFrame:
-    """Rows read, valid and quarantined per table of one snapshot."""
-    quarantined = snap.quality.group_by("table").agg(pl.col("rows").sum().alias("ecartees"))
-    read = pl.DataFrame(
-        {"table": list(snap.rows_read), "lues": list(snap.rows_read.values())},
-        schema={"table": pl.String, "lues": pl.Int64},
-    )
-    return (
-        read.join(quarantined, on="table", how="left")
-        .with_columns(pl.col("ecartees").fill_null(0))
-        .with_columns(valides=pl.col("lues") - pl.col("ecartees"))
-        .select("table", "lues", "valides", "ecartees")
-    )
-
-
 __all__ = [
     "DataError",
     "config",
     "latest_valid",
-    "quality_table",
     "snapshot",
     "statuses",
+    "synthetic_marker",
     "valid_dates",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 
 NBSP = "\u00a0"  # no-break space: thousands separator and before « % »
@@ -66,3 +67,25 @@ def value(v: float | None, unit: str) -> str:
     if unit == "heures":
         return f"{number(v, 1)}{NBSP}h" if v is not None else "–"
     return number(v)
+
+
+# Markdown (and the HTML Plotly renders) must never come from data: commune, EPCI and
+# territoire names, addresses and URL parameters are shown as text.
+_MARKDOWN_INLINE = frozenset("\\`*_{}[]()<>~$:|&!")  # special anywhere in a line
+_MARKDOWN_LINE_START = frozenset("#+-=>")  # block markers at the start of a line
+
+
+def plain(text: object) -> str:
+    """``text`` escaped for st.markdown / captions / alerts: every inline Markdown,
+    directive (« :red[…] », « :material/…: ») and HTML character is backslash-escaped, and a
+    leading block marker too; line breaks become spaces. A value is shown as written, never
+    rendered."""
+    value = " ".join(str(text).split())
+    out = "".join(f"\\{c}" if c in _MARKDOWN_INLINE else c for c in value)
+    return f"\\{out}" if out[:1] in _MARKDOWN_LINE_START else out
+
+
+def plotly_text(text: object) -> str:
+    """``text`` escaped for Plotly labels and hovers (which render a subset of HTML:
+    « <a href> », « <b> »…)."""
+    return html.escape(str(text), quote=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from config import PROJECT_ROOT, Config
-from dashboard import access, data, fmt, state
+from dashboard import access, data, fmt, state, urlstate
 from queries.errors import DataError
 from queries.snapshots import Snapshot
 
@@ -27,11 +27,28 @@ class Context:
     view: state.View
 
 
-def _parse_date(text: str | None) -> dt.date | None:
+INTERNAL_ERROR_FR = (
+    "Une erreur interne a empêché d'afficher cette page. L'incident est consigné dans le "
+    "journal du serveur ; signalez-le à l'équipe technique. Les autres pages restent "
+    "accessibles."
+)
+
+
+def synthetic_text(marker: dict) -> str:
+    """The « données synthétiques » banner, from the generator's marker (never from config)."""
+    when = str(marker.get("genere_le", ""))[:10]
     try:
-        return dt.date.fromisoformat(text) if text else None
+        when_fr = f" le {fmt.date(dt.date.fromisoformat(when))}"
     except ValueError:
-        return None
+        when_fr = ""
+    seed = marker.get("graine")
+    seed_fr = f" (graine {fmt.plain(seed)})" if isinstance(seed, int) else ""
+    return (
+        "Données **synthétiques** : échantillon généré pour l'Aisne"
+        + when_fr
+        + seed_fr
+        + ", aucune donnée personnelle réelle."
+    )
 
 
 def select_snapshot(cfg: Config) -> dt.date | None:
@@ -43,23 +60,22 @@ def select_snapshot(cfg: Config) -> dt.date | None:
         latest = data.latest_valid(data_dir)
     except DataError as err:
         log.error("%s", err)
-        st.error(err.message_fr)
+        st.error(fmt.plain(err.message_fr))
         return None
     valid = [s.date for s in statuses if s.valid]
     for s in statuses:
         if s.error is not None and s.date > latest:
             st.warning(
-                f"{s.error.message_fr} Les chiffres reposent sur le dernier snapshot valide, "
+                f"{fmt.plain(s.error.message_fr)} Les chiffres reposent sur le dernier snapshot valide, "
                 f"celui du {fmt.date(latest)}."
             )
-    requested = _parse_date(st.query_params.get("snapshot"))
-    if requested is not None and requested not in valid:
-        st.warning(
-            f"Le snapshot demandé ({st.query_params.get('snapshot')}) n'est pas disponible ou "
-            f"n'est pas valide : affichage du snapshot du {fmt.date(latest)}."
-        )
-        requested = None
-    current = requested or latest
+    requested = urlstate.choice(
+        "snapshot",
+        [d.isoformat() for d in valid],
+        unknown_fr="Le snapshot demandé ({value}) n'est pas disponible ou n'est pas valide : "
+        f"affichage du snapshot du {fmt.date(latest)}.",
+    )
+    current = dt.date.fromisoformat(requested) if requested else latest
     options = list(reversed(valid))
     chosen = st.sidebar.selectbox(
         "Situation au (snapshot)",
@@ -70,10 +86,7 @@ def select_snapshot(cfg: Config) -> dt.date | None:
         "un chiffre publié se reproduit à partir de son snapshot.",
         key="snapshot_choice",
     )
-    if chosen != latest:
-        st.query_params["snapshot"] = chosen.isoformat()
-    elif "snapshot" in st.query_params:
-        del st.query_params["snapshot"]
+    urlstate.write("snapshot", chosen.isoformat() if chosen != latest else None)
     return chosen
 
 
@@ -88,7 +101,7 @@ def setup() -> state.View | None:
         snap = data.snapshot(cfg.data_dir, date)
     except DataError as err:
         log.error("%s", err)
-        st.error(err.message_fr)
+        st.error(fmt.plain(err.message_fr))
         return None
     return state.sidebar(cfg, date, snap.communes)
 
@@ -146,6 +159,7 @@ def page(title: str, intro: str | None = None) -> Context:
     _ensure_app_ran()
     access.require(_caller_file())
     st.title(title)
+    urlstate.placeholder()
     if intro:
         st.markdown(intro)
     view = state.current()
@@ -164,13 +178,15 @@ def page(title: str, intro: str | None = None) -> Context:
 
 
 def source_note(ctx: Context) -> None:
-    """Which snapshot every figure on the page rests on, and that the data are synthetic."""
+    """Which snapshot every figure on the page rests on, who is looking, and whether the
+    data are synthetic (from the generator's marker)."""
     synthetic = (
         " Données **synthétiques** (échantillon de démonstration), aucune personne réelle."
-        if ctx.cfg.synthetic
+        if data.synthetic_marker(ctx.data_dir) is not None
         else ""
     )
     st.caption(
-        f"Chiffres calculés sur le snapshot du **{fmt.date(ctx.date)}** "
-        f"(lignes valides uniquement) — {ctx.view.describe()}.{synthetic}"
+        f"{access.role_text()} · Chiffres calculés sur le snapshot du "
+        f"**{fmt.date(ctx.date)}** (lignes valides uniquement) — "
+        f"{ctx.view.describe()}.{synthetic}"
     )

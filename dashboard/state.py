@@ -16,11 +16,12 @@ import polars as pl
 import streamlit as st
 
 from config import Config
-from dashboard import fmt
+from dashboard import fmt, urlstate
 from metrics.base import AGE_BAND_LABELS, Filters, Period
 from queries import schema
 
 VIEW_KEY = "_rsa_view"
+PERIOD_MIN = dt.date(2015, 1, 1)  # earliest date the period widget offers
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,6 @@ class View:
         return out
 
 
-def _date_param(name: str) -> dt.date | None:
-    try:
-        text = st.query_params.get(name)
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 def _multi(
     label: str,
     param: str,
@@ -87,16 +80,13 @@ def _multi(
 ) -> tuple[str, ...]:
     key = f"filter_{param}"
     if key not in st.session_state:
-        st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
+        st.session_state[key] = urlstate.subset(param, options)
     else:  # options may change with the snapshot: keep only valid choices
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
     values = st.sidebar.multiselect(
         label, list(options), key=key, format_func=format_func, placeholder="Tous", help=help
     )
-    if values:
-        st.query_params[param] = values
-    elif param in st.query_params:
-        del st.query_params[param]
+    urlstate.write(param, values)
     return tuple(values)
 
 
@@ -109,18 +99,19 @@ def default_period(cfg: Config, date: dt.date) -> Period:
 def sidebar(cfg: Config, date: dt.date, communes: pl.DataFrame) -> View:
     """Render the shared filters (after the snapshot choice) and return the view."""
     default = default_period(cfg, date)
-    start = _date_param("du") or default.start
-    end = _date_param("au") or default.end
+    low = min(PERIOD_MIN, default.start)
+    start = urlstate.date("du", low, date) or default.start
+    end = urlstate.date("au", low, date) or default.end
     previous = st.session_state.get("filter_period")
     if not isinstance(previous, tuple) or not previous:
-        st.session_state["filter_period"] = (min(start, date), min(end, date))
-    else:  # another snapshot may have moved the upper bound
-        st.session_state["filter_period"] = tuple(min(d, date) for d in previous)
+        previous = (start, end)
+    # within the widget's bounds (another snapshot may have moved the upper one)
+    st.session_state["filter_period"] = tuple(min(max(d, low), date) for d in previous)
     chosen = st.sidebar.date_input(
         "Période [A, B]",
         key="filter_period",
         format="DD/MM/YYYY",
-        min_value=dt.date(2015, 1, 1),
+        min_value=low,
         max_value=date,
         help="Cohortes d'entrée (ouverture des droits), d'orientation, semaines et mois "
         "retenus selon la définition de chaque indicateur.",
@@ -133,13 +124,9 @@ def sidebar(cfg: Config, date: dt.date, communes: pl.DataFrame) -> View:
         start, end = end, start
     end = min(end, date)
     start = min(start, end)
-    if (start, end) == (default.start, default.end):
-        for p in ("du", "au"):
-            if p in st.query_params:
-                del st.query_params[p]
-    else:
-        st.query_params["du"] = start.isoformat()
-        st.query_params["au"] = end.isoformat()
+    is_default = (start, end) == (default.start, default.end)
+    urlstate.write("du", None if is_default else start.isoformat())
+    urlstate.write("au", None if is_default else end.isoformat())
 
     territoires = sorted(communes["territoire"].unique().to_list())
     epci = communes.select("code_epci", "nom_epci").unique().sort("nom_epci")

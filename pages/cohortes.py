@@ -7,14 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from dashboard import access, audit, charts, data_cohort, display, exports, fmt, layout
+from dashboard import (
+    access,
+    audit,
+    charts,
+    data_cohort,
+    display,
+    exports,
+    fmt,
+    layout,
+    urlstate,
+)
 from dashboard.audit import ExportContext
 from metrics import cohort as cm
 from metrics.cohort import UNKNOWN, CohortSpec
@@ -35,47 +44,30 @@ XLSX_MAX_ROWS = 1_048_575
 url_has_cohort = any(k.startswith("c_") for k in st.query_params)
 saved: dict[str, list[str]] = st.session_state.get(SAVED, {})
 current: dict[str, list[str]] = {}
+DATE_MIN = dt.date(1990, 1, 1)  # earliest date the cohort's date fields offer
 
 
 def _raw(param: str) -> list[str]:
     """The parameter's values from the link when it carries a cohort, else this session's."""
-    if url_has_cohort:
-        return st.query_params.get_all(param)
-    return saved.get(param, [])
-
-
-def _bind(param: str, parse: Callable[[list[str]], Any], default: Any) -> None:
-    if param not in st.session_state:
-        value = parse(_raw(param))
-        st.session_state[param] = default if value is None else value
+    values = urlstate.raw(param)
+    return values if url_has_cohort else saved.get(param, [])
 
 
 def _store(param: str, values: list[str]) -> None:
     current[param] = values
-    if values:
-        st.query_params[param] = values
-    elif param in st.query_params:
-        del st.query_params[param]
-
-
-def _date(text: list[str]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text[0]) if text else None
-    except ValueError:
-        return None
+    urlstate.write(param, values)
 
 
 def date_field(column, label: str, param: str, help: str | None = None) -> dt.date | None:  # type: ignore[no-untyped-def]
     if param not in st.session_state:
-        value = _date(_raw(param))
-        st.session_state[param] = min(value, view.date) if value else None
-    elif isinstance(st.session_state[param], dt.date) and st.session_state[param] > view.date:
-        st.session_state[param] = view.date  # an earlier snapshot was chosen
+        st.session_state[param] = urlstate.parse_date(param, _raw(param), DATE_MIN, view.date)
+    elif isinstance(st.session_state[param], dt.date):  # an earlier snapshot was chosen
+        st.session_state[param] = min(max(st.session_state[param], DATE_MIN), view.date)
     value = column.date_input(
         label,
         key=param,
         format="DD/MM/YYYY",
-        min_value=dt.date(1990, 1, 1),
+        min_value=DATE_MIN,
         max_value=view.date,
         help=help,
     )
@@ -93,7 +85,8 @@ def choice(  # type: ignore[no-untyped-def]
 ) -> str:
     """A radio (first option = default, kept out of the URL)."""
     first = next(iter(options))
-    _bind(param, lambda v: v[0] if v and v[0] in options else None, first)
+    if param not in st.session_state:
+        st.session_state[param] = urlstate.parse_choice(param, _raw(param), list(options)) or first
     value = column.radio(
         label,
         list(options),
@@ -115,7 +108,7 @@ def multi(  # type: ignore[no-untyped-def]
     help: str | None = None,
 ) -> tuple[str, ...]:
     if param not in st.session_state:
-        st.session_state[param] = [v for v in _raw(param) if v in options]
+        st.session_state[param] = urlstate.parse_subset(param, _raw(param), options)
     else:  # options depend on the sidebar (communes of the chosen territoires)
         st.session_state[param] = [v for v in st.session_state[param] if v in options]
     values = column.multiselect(
@@ -296,7 +289,7 @@ def describe(spec: CohortSpec) -> str:
 
 
 definition = describe(spec)
-st.markdown(f"**Cohorte** : {definition}.")
+st.markdown(f"**Cohorte** : {definition}.")  # names checked in the referential
 
 # --------------------------------------------------------------------------- size
 st.subheader("Taille de la cohorte")

@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, data_cohort, display, fmt, layout
+from metrics import quality
 from queries import diff, schema
 from queries.errors import DataError
 
@@ -53,7 +54,7 @@ st.dataframe(
 )
 
 st.subheader(f"Lignes par table — snapshot du {fmt.date(ctx.date)}")
-counts = data.quality_table(ctx.snap)
+counts = quality.rows_by_table(ctx.snap)
 c1, c2, c3 = st.columns(3)
 c1.metric("Lignes lues", fmt.number(counts["lues"].sum()))
 c2.metric("Lignes valides", fmt.number(counts["valides"].sum()))
@@ -65,14 +66,40 @@ c3.metric(
 st.dataframe(counts, hide_index=True)
 
 st.subheader("Lignes écartées par règle")
-quality = ctx.snap.quality.with_columns(
+by_rule = ctx.snap.quality.with_columns(
     pl.col("rule").replace_strict(schema.LABELS_FR, default=pl.col("rule")).alias("regle")
 ).select("table", pl.col("rule").alias("code_regle"), "regle", pl.col("rows").alias("lignes"))
-st.dataframe(quality, hide_index=True)
+st.dataframe(by_rule, hide_index=True)
 st.caption(
-    f"Codes descriptifs inconnus lus comme vides (personne conservée) : "
-    f"**{fmt.number(ctx.snap.code_inconnu)}** bénéficiaires."
+    f"Codes descriptifs inconnus et années de naissance invraisemblables, lus comme vides "
+    f"(personne conservée) : **{fmt.number(ctx.snap.code_inconnu)}** bénéficiaires."
 )
+
+st.subheader("Communes inconnues du référentiel")
+unknown = quality.unknown_communes(ctx.snap)
+unknown_people = int(unknown["beneficiaires"].sum())
+if unknown.height:
+    st.warning(
+        f"**{fmt.number(unknown_people)} bénéficiaire(s)** résident dans "
+        f"**{fmt.number(unknown.height)} commune(s)** absentes de communes.csv : ils sont "
+        f"comptés dans « {schema.ENSEMBLE} » sous le territoire « {schema.NON_RENSEIGNE} », "
+        "mais dans aucun territoire, aucun EPCI ni aucun côté de la comparaison pilote / reste. "
+        "Compléter le référentiel pour les y rattacher.",
+        icon=":material/location_off:",
+    )
+    st.dataframe(
+        unknown,
+        hide_index=True,
+        column_config={
+            "code_commune": st.column_config.TextColumn("Code commune (INSEE)"),
+            "beneficiaires": st.column_config.NumberColumn("Bénéficiaires", format="localized"),
+        },
+        key="qualite_communes_inconnues",
+    )
+else:
+    st.success(
+        "Toutes les communes de résidence figurent dans le référentiel.", icon=":material/check:"
+    )
 
 # --------------------------------------------------------------------------- changes
 st.subheader("Ce qui a changé depuis le snapshot précédent")
@@ -88,7 +115,7 @@ try:
     changes = data_cohort.snapshot_diff(ctx.data_dir, previous, ctx.date)
 except DataError as err:
     log.error("%s", err)
-    st.error(err.message_fr)
+    st.error(fmt.plain(err.message_fr))
     st.stop()
 
 st.caption(

@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from dashboard import charts, data, display, fmt, layout
+from dashboard import charts, data, display, fmt, layout, urlstate
 from dashboard import data_territories as dterr
 from metrics import registry
 from metrics.engine import did_windows
@@ -43,14 +43,11 @@ def url_choice(
 ) -> str:
     """A page control kept in the URL (``?param=code``) like the shared filters."""
     key = f"territoires_{param}"
+    wanted = urlstate.choice(param, options)
     if key not in st.session_state or st.session_state[key] not in options:
-        wanted = st.query_params.get(param)
-        st.session_state[key] = wanted if wanted in options else default
+        st.session_state[key] = wanted or default
     value = widget(label, list(options), key=key, format_func=format_func, **kwargs)
-    if value != default:
-        st.query_params[param] = value
-    elif param in st.query_params:
-        del st.query_params[param]
+    urlstate.write(param, value if value != default else None)
     return value
 
 
@@ -135,7 +132,7 @@ try:
     )
 except DataError as err:
     shapes = None
-    st.info(err.message_fr, icon=":material/map:")
+    st.info(fmt.plain(err.message_fr), icon=":material/map:")
 
 
 def subset(codes: set[str]) -> dict:

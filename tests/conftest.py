@@ -30,6 +30,14 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _exceptions_reach_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """app.py turns a failing page into one French sentence for users; with RSA_DEBUG the
+    exception is raised instead, so AppTest's ``at.exception`` still sees it (the French
+    path itself is tested in tests/test_bad_inputs.py, without it)."""
+    monkeypatch.setenv("RSA_DEBUG", "1")
+
+
+@pytest.fixture(autouse=True)
 def _navigation_like_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make AppTest run app.py (with st.navigation) on every run, as the server does.
 
@@ -51,7 +59,8 @@ def _navigation_like_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
-    """Open a page of the app on the small generated sample: ``open_page(page, **params)``.
+    """Open a page of the app on the small generated sample:
+    ``open_page(page, role="evaluateur", **params)``.
 
     ``params`` go to the URL query string (lists for multi-valued filters) before the first
     run, exactly like opening a shared link.
@@ -64,8 +73,9 @@ def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("RSA_AUDIT_LOG", str(small_sample.parent / "audit" / "audit.jsonl"))
     config.get_config.cache_clear()
 
-    def open_page(page: str, **params: str | list[str]) -> AppTest:
+    def open_page(page: str, role: str = "evaluateur", **params: str | list[str]) -> AppTest:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+        at.session_state["demo_role"] = role  # the demo itself starts as direction
         for key, value in params.items():
             at.query_params[key] = value
         return at.switch_page(page).run()

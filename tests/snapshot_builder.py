@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from queries import schema
+from sample_data.generate import write_marker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,10 +56,15 @@ def write_snapshot(
     snapshot: str,
     tables: Mapping[str, Iterable[Mapping[str, Any]]],
     referentials: bool = True,
+    synthetic: bool = True,
 ) -> Path:
-    """Write one snapshot; tables not given are written empty (with their columns)."""
+    """Write one snapshot; tables not given are written empty (with their columns).
+    ``synthetic``: also write the generator's marker (hand-made data are synthetic; demo
+    mode serves nothing else)."""
     if referentials:
         copy_referentials(data_dir)
+    if synthetic:
+        write_marker(data_dir, fabrique="tests/snapshot_builder.py")
     folder = data_dir / schema.SNAPSHOT_DIR / f"{schema.SNAPSHOT_PREFIX}{snapshot}"
     folder.mkdir(parents=True, exist_ok=True)
     for table in schema.TABLES:

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
+from sample_data.generate import write_marker
 from tests.snapshot_builder import PROJECT_ROOT, orientation, person, write_snapshot
 
 
@@ -28,8 +29,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.get_config.cache_clear()
 
 
-def app(page: str = "pages/qualite.py") -> AppTest:
+def app(page: str = "pages/qualite.py", role: str = "evaluateur") -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["demo_role"] = role  # the demo starts as direction
     return at.switch_page(page)
 
 
@@ -71,12 +73,15 @@ def test_invalid_requested_snapshot_falls_back(data_dir: Path) -> None:
     at.query_params["snapshot"] = "2024-07-31"
     at.run()
     assert not at.exception
-    assert any("n'est pas disponible" in w.value for w in at.warning)
+    assert any("n'est pas disponible" in i.value for i in at.info)
     assert {m.label: m.value for m in at.metric}["Lignes lues"] == "4"
 
 
 def test_no_data_is_a_clear_french_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RSA_DATA_DIR", str(tmp_path / "vide"))
+    empty = tmp_path / "vide"
+    empty.mkdir()
+    write_marker(empty)  # a generated directory whose snapshots were removed
+    monkeypatch.setenv("RSA_DATA_DIR", str(empty))
     config.get_config.cache_clear()
     at = app()
     at.run()

@@ -30,6 +30,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def open_page(**params: str) -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["demo_role"] = "evaluateur"  # the only role with this page
     for key, value in params.items():
         at.query_params[key] = value
     return at.switch_page(PAGE).run()
