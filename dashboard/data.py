@@ -31,9 +31,9 @@ def config() -> Config:
     return get_config()
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def synthetic_marker(data_dir: str) -> dict | None:
-    """The generator's marker of synthetic data (None: real data may be there)."""
+    """The generator's marker of synthetic data (None: real data may be there). Read at
+    every run, never cached: removing it closes demo mode at once (a small local file)."""
     return _synthetic_marker(data_dir)
 
 

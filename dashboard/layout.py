@@ -66,8 +66,8 @@ def select_snapshot(cfg: Config) -> dt.date | None:
     for s in statuses:
         if s.error is not None and s.date > latest:
             st.warning(
-                f"{fmt.plain(s.error.message_fr)} Les chiffres reposent sur le dernier snapshot valide, "
-                f"celui du {fmt.date(latest)}."
+                f"{fmt.plain(s.error.message_fr)} Les chiffres reposent sur le dernier "
+                f"snapshot valide, celui du {fmt.date(latest)}."
             )
     requested = urlstate.choice(
         "snapshot",

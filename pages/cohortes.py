@@ -570,7 +570,9 @@ if raw_allowed:
     st.subheader("Journal des exports de lignes")
     st.caption(
         "Chaque téléchargement de lignes est inscrit au journal d'audit (qui, quand, quel "
-        f"rôle, quel snapshot, quels filtres, combien de lignes) : `{ctx.cfg.audit_log}`."
+        "rôle, quel snapshot, quels filtres, combien de lignes), conservé sur le serveur hors "
+        "du répertoire de données, lisible par son seul propriétaire. Une ligne endommagée "
+        "du journal apparaît comme « ligne illisible », les autres restent lisibles."
     )
     display.table(
         audit.read(ctx.cfg.audit_log),

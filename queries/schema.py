@@ -243,7 +243,8 @@ LABELS_FR: dict[str, str] = {
     "date_future": "Date postérieure au snapshot",
     "orphelin": "Bénéficiaire inconnu ou écarté",
     "orientation_avant_ouverture": "Orientation avant l'ouverture des droits",
-    "valeur_invalide": "Valeur invalide",
+    "valeur_invalide": "Valeur invalide ou manquante",
+    "doublon": "Ligne en double (même clé)",
     "code_inconnu": "Code descriptif inconnu (lu comme vide)",
 }
 

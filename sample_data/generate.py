@@ -173,9 +173,7 @@ def _beneficiaires(w: World, s: int) -> dict[str, pa.Array]:
         "date_ouverture_droits": _dates(w.f_O[f]),
         "date_fin_droits": _dates(np.where(fin_known, fin, 0), ~fin_known),
         "motif_fin_droits": _take_codes(_codes(schema.MOTIF_FIN_DROITS), motif, ~fin_known),
-        "soumis_droits_devoirs": pa.array(
-            w.p_sdd[rows], pa.bool_(), mask=w.p_nullcol[rows] == 3
-        ),
+        "soumis_droits_devoirs": pa.array(w.p_sdd[rows], pa.bool_(), mask=w.p_nullcol[rows] == 3),
     }
 
 

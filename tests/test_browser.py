@@ -174,8 +174,20 @@ def test_page_in_a_real_browser(browser, server: str, spec: PageSpec) -> None:  
         lambda route: route.continue_() if _is_local(route.request.url) else route.abort(),
     )
     try:
-        page.goto(f"{server}/{spec.url}", wait_until="load", timeout=PAGE_S * 1000)
-        _wait_script_done(page)
+        if "direction" in spec.roles:  # the demo starts as direction: a direct link works
+            page.goto(f"{server}/{spec.url}", wait_until="load", timeout=PAGE_S * 1000)
+            _wait_script_done(page)
+        else:  # as a user would: choose the evaluator role, then the page in the menu
+            page.goto(server + "/", wait_until="load", timeout=PAGE_S * 1000)
+            _wait_script_done(page)
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+                has_text="Rôle (démonstration)"
+            ).click()
+            page.get_by_role("option", name="Évaluateur").click()
+            _wait_script_done(page)
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(spec.title).click()
+            page.wait_for_url(f"**/{spec.url}")
+            _wait_script_done(page)
         page.wait_for_selector(
             '[data-testid="stSidebar"] >> text=Situation au (snapshot)', timeout=PAGE_S * 1000
         )

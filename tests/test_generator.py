@@ -171,9 +171,7 @@ class Snap:
                 WHEN {inv} THEN 'valeur_invalide' END"""
             src = f"r_{table} x LEFT JOIN v_beneficiaires b USING (id_beneficiaire)"
         if table == "activites":  # doublon: a key twice among the rows valid so far
-            src = (
-                f"(SELECT id_beneficiaire, x.semaine, x.type_activite, {case} AS r0 FROM {src})"
-            )
+            src = f"(SELECT id_beneficiaire, x.semaine, x.type_activite, {case} AS r0 FROM {src})"
             case = """CASE WHEN r0 IS NULL AND count(*) FILTER (WHERE r0 IS NULL) OVER (
                 PARTITION BY id_beneficiaire, semaine, type_activite) > 1 THEN 'doublon'
                 ELSE r0 END"""
