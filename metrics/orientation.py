@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from metrics import survival
 from metrics.base import (
     INDICATOR_SCHEMA,
-    Z95,
     Period,
     count_by_group,
     day,
@@ -42,53 +42,6 @@ def survival_data(cohort: pl.DataFrame, s: int) -> pl.DataFrame:
     )
 
 
-def km_curves(surv: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
-    """Kaplan–Meier estimate per group at every distinct time, with the Greenwood variance and
-    a pointwise 95 % band on the log(−log) scale (Kalbfleisch–Prentice).
-
-    Ties: at a time t, events happen before censorings (people censored at t are at risk at t).
-    Columns: group, t, n_at_risk, events, censored, survival, greenwood, ci_low, ci_high.
-    """
-    per_t = (
-        surv.join(membership, on="pid")
-        .group_by("group", "t")
-        .agg(events=pl.col("event").sum(), censored=(~pl.col("event")).sum())
-        .sort("group", "t")
-    )
-    out = per_t.with_columns(
-        n_at_risk=(
-            (pl.col("events") + pl.col("censored")).sum().over("group")
-            - (pl.col("events") + pl.col("censored")).cum_sum().over("group")
-            + pl.col("events")
-            + pl.col("censored")
-        )
-    ).with_columns(
-        survival=(1 - pl.col("events") / pl.col("n_at_risk")).cum_prod().over("group"),
-        greenwood=(
-            pl.col("events") / (pl.col("n_at_risk") * (pl.col("n_at_risk") - pl.col("events")))
-        )
-        .cum_sum()
-        .over("group"),
-    )
-    # log(-log) band: S^exp(±z·se/ log S), se = sqrt(greenwood)/|log S|; undefined at S in {0, 1}
-    log_s = pl.col("survival").log()
-    se = pl.col("greenwood").sqrt() / log_s.abs()
-    defined = (pl.col("survival") > 0) & (pl.col("survival") < 1) & pl.col("greenwood").is_finite()
-    return out.with_columns(
-        ci_low=pl.when(defined).then(pl.col("survival").pow((Z95 * se).exp())),
-        ci_high=pl.when(defined).then(pl.col("survival").pow((-Z95 * se).exp())),
-    )
-
-
-def km_medians(curves: pl.DataFrame) -> pl.DataFrame:
-    """Smallest event time with Ŝ(t) <= 0.5, per group (groups never reaching it are absent)."""
-    return (
-        curves.filter(pl.col("events") > 0, pl.col("survival") <= 0.5)
-        .group_by("group")
-        .agg(median=pl.col("t").min())
-    )
-
-
 def orientation_indicators(
     people: pl.DataFrame, membership: pl.DataFrame, period: Period, s: int
 ) -> pl.DataFrame:
@@ -98,13 +51,13 @@ def orientation_indicators(
 
     # Kaplan–Meier median delay: numerator = events, denominator = |C|
     surv = survival_data(cohort, s)
-    curves = km_curves(surv, membership)
+    km = survival.curves(surv, membership)
     counts = (
         surv.join(membership, on="pid")
         .group_by("group")
         .agg(events=pl.col("event").sum(), n=pl.len())
     )
-    med = counts.join(km_medians(curves), on="group", how="left")
+    med = counts.join(survival.medians(km), on="group", how="left")
     parts.append(
         med.select(
             pl.lit("delai_orientation_median").alias("indicator"),

@@ -11,7 +11,7 @@ import functools
 
 import polars as pl
 
-from metrics import registry
+from metrics import registry, survival
 from metrics.base import day, to_date
 from metrics.employment import employment_flags, employment_indicators
 from metrics.engine import Scope
@@ -24,7 +24,7 @@ from metrics.intensity import (
     monday_on_or_before,
     month_index,
 )
-from metrics.orientation import entry_cohort, km_curves, orientation_indicators, survival_data
+from metrics.orientation import entry_cohort, orientation_indicators, survival_data
 
 SEP = "\x1f"  # separator of composite (group, month) labels
 
@@ -286,27 +286,7 @@ def orientation_km(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
     surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
-    return _with_origin(km_curves(surv, membership))
-
-
-def _with_origin(curves: pl.DataFrame) -> pl.DataFrame:
-    if curves.is_empty():
-        return curves
-    origin = curves.group_by("group").agg(
-        pl.lit(0, pl.Int32).alias("t"),
-        pl.col("n_at_risk").max().alias("n_at_risk"),
-    )
-    origin = origin.with_columns(
-        events=pl.lit(0, curves.schema["events"]),
-        censored=pl.lit(0, curves.schema["censored"]),
-        survival=pl.lit(1.0),
-        greenwood=pl.lit(0.0),
-        ci_low=pl.lit(1.0),
-        ci_high=pl.lit(1.0),
-    )
-    has_zero = curves.filter(pl.col("t") == 0).select("group")
-    origin = origin.join(has_zero, on="group", how="anti")
-    return pl.concat([origin.select(curves.columns).cast(curves.schema), curves]).sort("group", "t")
+    return survival.with_origin(survival.curves(surv, membership))
 
 
 def employment_curves(
@@ -328,7 +308,7 @@ def employment_curves(
         event.alias("event"),
         pl.when(event).then(pl.col(col)).otherwise(follow).cast(pl.Int32).alias("t"),
     )
-    curves = _with_origin(km_curves(surv, membership))
+    curves = survival.with_origin(survival.curves(surv, membership))
     return curves.with_columns(
         cumulative=1 - pl.col("survival"),
         cum_low=1 - pl.col("ci_high"),

@@ -22,23 +22,17 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 from scipy import special as sps_special  # lighter to import than scipy.stats
 
 __all__ = [
     "Z95",
-    "clustered_ratio",
     "clustered_ratio_from_sums",
     "did",
     "difference_normal",
-    "kaplan_meier",
-    "kaplan_meier_frame",
-    "km_median",
     "logrank_test",
     "newcombe_hybrid",
     "normal_interval",
     "two_proportion_pvalue",
-    "welch",
     "welch_from_stats",
     "wilson_interval",
 ]
@@ -48,8 +42,6 @@ Z95: float = 1.959963984540054
 
 ArrayLike = npt.ArrayLike
 FloatOut = Any  # numpy float64 scalar for scalar input, float64 ndarray otherwise
-
-_MEDIAN_TOL = 1e-12  # Ŝ(t) <= 0.5 tested as Ŝ(t) <= 0.5 + tol (cumprod rounding, e.g. 3/4 * 2/3)
 
 
 def _f(x: ArrayLike) -> np.ndarray:
@@ -180,91 +172,6 @@ def _survival_input(durations: ArrayLike, events: ArrayLike) -> tuple[np.ndarray
     return d, e_num.astype(bool)
 
 
-def kaplan_meier(durations: ArrayLike, events: ArrayLike, z: float = Z95) -> dict[str, np.ndarray]:
-    """Kaplan–Meier product-limit estimate with Greenwood variance and a pointwise 95 % band.
-
-    Kaplan EL, Meier P (1958), J Am Stat Assoc 53:457–481; variance by Greenwood M (1926)::
-
-        Ŝ(t) = Π_{t_i ≤ t} (1 − d_i / n_i),   Var Ŝ(t) = Ŝ(t)² Σ_{t_i ≤ t} d_i / (n_i (n_i − d_i))
-
-    Pointwise band on the log(−log) scale (Kalbfleisch JD, Prentice RL (1980/2002), *The
-    Statistical Analysis of Failure Time Data*; the default of Stata ``sts``; R ``survfit``
-    ``conf.type = "log-log"``)::
-
-        σ(t) = √(Σ d_i / (n_i (n_i − d_i))) / |log Ŝ(t)|
-        [Ŝ(t)^exp(+z σ(t)), Ŝ(t)^exp(−z σ(t))]
-
-    which stays inside [0, 1]. Ties: at a time t, events happen before censorings, so a person
-    censored at t is still at risk at t (n_i = number with duration ≥ t). A duration of 0 is
-    an ordinary time (an event at 0 makes Ŝ(0) < 1).
-
-    One row per distinct observed time (event or censoring), sorted. Columns (numpy arrays):
-    ``time``, ``n_at_risk``, ``n_events``, ``n_censored``, ``survival``, ``variance``
-    (Greenwood variance of Ŝ), ``ci_low``, ``ci_high``.
-
-    Undefined values are ``NaN``: the band where Ŝ(t) = 1 (no event yet: log(−log 1) is
-    undefined) or Ŝ(t) = 0; the variance where Ŝ(t) = 0 (Greenwood's sum is infinite once
-    d_i = n_i). Empty input gives zero-length columns.
-    """
-    d, e = _survival_input(durations, events)
-    times, inverse = np.unique(d, return_inverse=True)
-    total = np.bincount(inverse, minlength=times.size).astype(np.int64)
-    n_events = np.bincount(inverse, weights=e, minlength=times.size).astype(np.int64)
-    n_censored = total - n_events
-    # at risk at t: everybody whose duration is >= t (reverse cumulative sum)
-    n_at_risk = total[::-1].cumsum()[::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - n_events / n_at_risk)
-        gw_terms = np.where(n_events > 0, n_events / (n_at_risk * (n_at_risk - n_events)), 0.0)
-        gw_sum = np.cumsum(gw_terms)  # +inf from the first time all at risk have the event
-        variance = np.where(survival > 0, survival**2 * gw_sum, np.nan)
-        inner = (survival > 0) & (survival < 1)
-        sigma = np.sqrt(gw_sum) / np.abs(np.log(survival))
-        ci_low = np.where(inner, survival ** np.exp(z * sigma), np.nan)
-        ci_high = np.where(inner, survival ** np.exp(-z * sigma), np.nan)
-    return {
-        "time": times,
-        "n_at_risk": n_at_risk,
-        "n_events": n_events,
-        "n_censored": n_censored,
-        "survival": survival.astype(np.float64),
-        "variance": variance.astype(np.float64),
-        "ci_low": ci_low.astype(np.float64),
-        "ci_high": ci_high.astype(np.float64),
-    }
-
-
-def kaplan_meier_frame(durations: ArrayLike, events: ArrayLike, z: float = Z95) -> pl.DataFrame:
-    """:func:`kaplan_meier` as a polars DataFrame (same columns; NaN kept as NaN, not null)."""
-    table = kaplan_meier(durations, events, z)
-    schema = {
-        "time": pl.Float64 if np.issubdtype(table["time"].dtype, np.floating) else pl.Int64,
-        "n_at_risk": pl.Int64,
-        "n_events": pl.Int64,
-        "n_censored": pl.Int64,
-        "survival": pl.Float64,
-        "variance": pl.Float64,
-        "ci_low": pl.Float64,
-        "ci_high": pl.Float64,
-    }
-    return pl.DataFrame({k: table[k] for k in schema}, schema=schema)
-
-
-def km_median(durations: ArrayLike, events: ArrayLike) -> FloatOut:
-    """Kaplan–Meier median: the smallest event time t with Ŝ(t) ≤ 0.5 (spec definition).
-
-    ``NaN`` if Ŝ never reaches 0.5 (including empty input or no event). Unlike R's
-    ``survfit``, no midpoint is taken when Ŝ is exactly 0.5 over an interval. Ŝ(t) ≤ 0.5 is
-    tested with a 1e-12 tolerance so that products such as 3/4 · 2/3 count as 0.5.
-    """
-    table = kaplan_meier(durations, events)
-    hit = np.flatnonzero(table["survival"] <= 0.5 + _MEDIAN_TOL)
-    if hit.size == 0:
-        return np.float64(np.nan)
-    # Ŝ only drops at event times, so the first such time is an event time.
-    return np.float64(table["time"][hit[0]])
-
-
 def logrank_test(
     durations1: ArrayLike, events1: ArrayLike, durations2: ArrayLike, events2: ArrayLike
 ) -> tuple[FloatOut, FloatOut]:
@@ -361,27 +268,6 @@ def welch_from_stats(
     )
 
 
-def welch(
-    x1: ArrayLike, x2: ArrayLike, level: float = 0.95
-) -> tuple[FloatOut, FloatOut, FloatOut, FloatOut]:
-    """Welch comparison of the means of two samples: ``(mean1 − mean2, low, high, p)``.
-
-    See :func:`welch_from_stats` (sample variances with ddof = 1). ``NaN`` when a sample has
-    fewer than two values. NaN values in a sample propagate (they are not silently dropped).
-    """
-    a = _f(x1).ravel()
-    b = _f(x2).ravel()
-
-    def summary(x: np.ndarray) -> tuple[float, float, int]:
-        if x.size < 2:
-            return np.nan, np.nan, x.size
-        return float(np.mean(x)), float(np.var(x, ddof=1)), x.size
-
-    m1, v1, n1 = summary(a)
-    m2, v2, n2 = summary(b)
-    return welch_from_stats(m1, v1, n1, m2, v2, n2, level=level)
-
-
 # --------------------------------------------------------------------------------------------
 # Clustered ratios (beneficiary-weeks / -months; the person is the cluster)
 # --------------------------------------------------------------------------------------------
@@ -418,33 +304,6 @@ def clustered_ratio_from_sums(
         var = nc / (nc - 1.0) * ss / sn**2
     var = np.where((nc >= 2) & (sn > 0), var, np.nan)
     return _out(ratio), _out(var)
-
-
-def clustered_ratio(y: ArrayLike, n: ArrayLike) -> tuple[FloatOut, FloatOut]:
-    """Ratio R = Σy/Σn over the persons (clusters) of one group and its cluster variance.
-
-    ``y`` and ``n`` are per-person numerators y_b and eligible counts n_b; persons with
-    n_b ≤ 0 are ignored. Var(R) = N/(N − 1) · Σ(y_b − R n_b)² / (Σn_b)² over the N persons with
-    n_b > 0 (see :func:`clustered_ratio_from_sums`, same estimator, computed here from the
-    residuals directly). ``(NaN, NaN)`` when no person is eligible; var ``NaN`` when N = 1.
-    """
-    y_ = _f(y).ravel()
-    n_ = _f(n).ravel()
-    if y_.shape != n_.shape:
-        raise ValueError(f"y and n differ in length: {y_.size} != {n_.size}")
-    keep = n_ > 0
-    y_ = y_[keep]
-    n_ = n_[keep]
-    big_n = y_.size
-    total_n = float(n_.sum())
-    if big_n == 0 or not total_n > 0:
-        return np.float64(np.nan), np.float64(np.nan)
-    ratio = float(y_.sum()) / total_n
-    if big_n < 2:
-        return np.float64(ratio), np.float64(np.nan)
-    resid = y_ - ratio * n_
-    var = big_n / (big_n - 1.0) * float(np.dot(resid, resid)) / total_n**2
-    return np.float64(ratio), np.float64(var)
 
 
 def normal_interval(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,6 +37,36 @@ def scipy_wilson(k: int, n: int) -> tuple[float, float]:
 
 def isnan(x: object) -> bool:
     return bool(np.all(np.isnan(np.asarray(x, dtype=float))))
+
+
+def welch(x1: object, x2: object) -> tuple:
+    """The engine's Welch (:func:`metrics.stats.welch_from_stats`) on two raw samples."""
+    a, b = np.asarray(x1, dtype=float).ravel(), np.asarray(x2, dtype=float).ravel()
+
+    def summary(x: np.ndarray) -> tuple[float, float, int]:
+        if x.size < 2:
+            return np.nan, np.nan, x.size
+        return float(np.mean(x)), float(np.var(x, ddof=1)), x.size
+
+    return S.welch_from_stats(*summary(a), *summary(b))
+
+
+def clustered_ratio(y: object, n: object) -> tuple[float, float]:
+    """Independent reference: R and Var(R) from the residuals y_b − R·n_b directly (the
+    engine uses :func:`metrics.stats.clustered_ratio_from_sums`)."""
+    y_ = np.asarray(y, dtype=float).ravel()
+    n_ = np.asarray(n, dtype=float).ravel()
+    keep = n_ > 0
+    y_, n_ = y_[keep], n_[keep]
+    if y_.size == 0 or not n_.sum() > 0:
+        return np.float64(np.nan), np.float64(np.nan)
+    ratio = float(y_.sum()) / float(n_.sum())
+    if y_.size < 2:
+        return np.float64(ratio), np.float64(np.nan)
+    resid = y_ - ratio * n_
+    return np.float64(ratio), np.float64(
+        y_.size / (y_.size - 1.0) * float(np.dot(resid, resid)) / float(n_.sum()) ** 2
+    )
 
 
 # ==========================================================================================
@@ -206,180 +235,10 @@ def test_two_proportion_pvalue_edges() -> None:
     assert out[1] == 1.0 and np.isnan(out[2])
 
 
-# ==========================================================================================
-# Kaplan–Meier
-# ==========================================================================================
-
-
-def loop_kaplan_meier(t: list[float], e: list[int]) -> dict[str, list[float]]:
-    """Plain-loop reference (textbook product-limit, events before censorings at ties)."""
-    times = sorted(set(t))
-    out: dict[str, list[float]] = {"time": [], "n": [], "d": [], "c": [], "s": [], "gw": []}
-    s, gw = 1.0, 0.0
-    for u in times:
-        n = sum(1 for x in t if x >= u)
-        d = sum(1 for x, f in zip(t, e, strict=True) if x == u and f)
-        c = sum(1 for x, f in zip(t, e, strict=True) if x == u and not f)
-        s *= 1 - d / n
-        if d:
-            gw = gw + d / (n * (n - d)) if n > d else math.inf
-        for key, val in zip(out, (u, n, d, c, s, gw), strict=True):
-            out[key].append(val)
-    return out
-
-
-def test_km_6mp_published_r_survfit() -> None:
-    # Published: R survival::survfit on these data, summary() columns "survival" and "std.err"
-    # (Greenwood SE of Ŝ) at the event times, as printed in public course notes that use the
-    # KMsurv "drug6mp" data set (Klein & Moeschberger, section 1.2): 0.857/0.0764,
-    # 0.807/0.0869, 0.753/0.0963, 0.690/0.1068, 0.627/0.1141, 0.538/0.1282, 0.448/0.1346.
-    # (The same survival column is the textbook 6-MP table of Kleinbaum & Klein, ch. 2.)
-    km = S.kaplan_meier(MP_T, MP_E)
-    ev = km["n_events"] > 0
-    assert km["time"][ev].tolist() == [6, 7, 10, 13, 16, 22, 23]
-    assert km["n_at_risk"][ev].tolist() == [21, 17, 15, 12, 11, 7, 6]
-    assert km["n_events"][ev].tolist() == [3, 1, 1, 1, 1, 1, 1]
-    np.testing.assert_allclose(
-        km["survival"][ev], [0.857, 0.807, 0.753, 0.690, 0.627, 0.538, 0.448], atol=5e-4
-    )
-    np.testing.assert_allclose(
-        np.sqrt(km["variance"][ev]),
-        [0.0764, 0.0869, 0.0963, 0.1068, 0.1141, 0.1282, 0.1346],
-        atol=5e-5,
-    )
-    # exact fraction at t = 6: 18/21
-    assert km["survival"][0] == pytest.approx(18 / 21, abs=1e-15)
-    # censorings tallied per time (9+, 10+, 11+, 17+, ..., 32+ twice)
-    assert int(km["n_censored"].sum()) == 12
-    assert km["time"][km["n_censored"] == 2].tolist() == [32]
-
-
-def test_km_placebo_stata_loglog_band() -> None:
-    # Published: Stata `sts list, by(group)` on the Gehan data (G. Rodríguez, Princeton
-    # WWS 509 "The Gehan Survival Data"; Stata's band is the log(−log) one): control group,
-    # time 1: survivor 0.9048, std. error 0.0641, lower 95 % limit 0.6700 (upper printed 0.97..).
-    km = S.kaplan_meier(PL_T, PL_E)
-    assert km["time"][0] == 1
-    assert km["survival"][0] == pytest.approx(0.9048, abs=5e-5)
-    assert math.sqrt(km["variance"][0]) == pytest.approx(0.0641, abs=5e-5)
-    assert km["ci_low"][0] == pytest.approx(0.6700, abs=5e-5)
-    assert 0.97 <= km["ci_high"][0] < 0.98
-
-
-def test_km_loglog_band_independent() -> None:
-    # Independent route: delta method on log(−log Ŝ) written out from the loop reference.
-    km = S.kaplan_meier(MP_T, MP_E)
-    ref = loop_kaplan_meier(MP_T, MP_E)
-    z = sps.norm.ppf(0.975)
-    for i, (s, gw) in enumerate(zip(ref["s"], ref["gw"], strict=True)):
-        if 0 < s < 1:
-            sigma = math.sqrt(gw) / abs(math.log(s))
-            assert km["ci_low"][i] == pytest.approx(s ** math.exp(z * sigma), abs=1e-12)
-            assert km["ci_high"][i] == pytest.approx(s ** math.exp(-z * sigma), abs=1e-12)
-            assert km["ci_low"][i] < s < km["ci_high"][i]
-    # at t = 6: Ŝ = 6/7, Σ = 3/(21·18); band ≈ (0.6197, 0.9516)
-    assert (km["ci_low"][0], km["ci_high"][0]) == pytest.approx((0.6197, 0.9516), abs=1e-4)
-
-
-def test_km_median_6mp_and_placebo() -> None:
-    # Medians 23 weeks (6-MP) and 8 weeks (placebo), the textbook values for these data; they
-    # follow by hand from the published survival column above: Ŝ(22) = 0.538 > 0.5 ≥
-    # Ŝ(23) = 0.448; placebo Ŝ(5) = 12/21 > 0.5 ≥ Ŝ(8) = 8/21.
-    assert S.km_median(MP_T, MP_E) == 23.0
-    assert S.km_median(PL_T, PL_E) == 8.0
-
-
-def test_km_ties_events_before_censorings_and_duration_zero() -> None:
-    # t: 0 (event), 0 (censored), 2 (event), 2 (censored), 5 (event)
-    km = S.kaplan_meier([0, 0, 2, 2, 5], [1, 0, 1, 0, 1])
-    assert km["time"].tolist() == [0, 2, 5]
-    # the person censored at 0 is at risk at 0; the one censored at 2 is at risk at 2
-    assert km["n_at_risk"].tolist() == [5, 3, 1]
-    np.testing.assert_allclose(km["survival"], [4 / 5, 4 / 5 * 2 / 3, 0.0])
-    # Ŝ = 0: Greenwood variance and band undefined -> NaN
-    assert np.isnan(km["variance"][2]) and np.isnan(km["ci_low"][2])
-    # Ŝ(2) = 8/15 > 0.5, so the median is the next event time
-    assert S.km_median([0, 0, 2, 2, 5], [1, 0, 1, 0, 1]) == 5.0
-    # a median of 0 days is a value, not "missing"
-    assert S.km_median([0, 0, 1], [1, 1, 0]) == 0.0
-
-
-def test_km_before_first_event_band_is_nan() -> None:
-    km = S.kaplan_meier([1, 3, 3], [0, 1, 0])
-    assert km["survival"][0] == 1.0 and km["variance"][0] == 0.0
-    assert np.isnan(km["ci_low"][0]) and np.isnan(km["ci_high"][0])
-
-
-def test_km_median_exactly_half_and_never() -> None:
-    assert S.km_median([1, 2], [1, 0]) == 1.0  # Ŝ(1) = 0.5 exactly
-    # Ŝ(2) = 3/4 · 2/3, 0.5 up to rounding: still the median
-    assert S.km_median([1, 2, 3, 3], [1, 1, 0, 0]) == 2.0
-    assert math.isnan(S.km_median([1, 2, 3, 4], [1, 0, 0, 0]))  # Ŝ stays at 0.75
-    assert math.isnan(S.km_median([5, 6], [0, 0]))  # no event
-
-
-def test_km_empty() -> None:
-    km = S.kaplan_meier([], [])
-    assert all(len(v) == 0 for v in km.values())
-    assert math.isnan(S.km_median([], []))
-    frame = S.kaplan_meier_frame(np.array([], dtype=np.int64), np.array([], dtype=bool))
-    assert frame.height == 0
-
-
-def test_km_frame_columns_and_bool_events() -> None:
-    frame = S.kaplan_meier_frame(np.array(MP_T), np.array(MP_E, dtype=bool))
-    assert frame.columns == [
-        "time",
-        "n_at_risk",
-        "n_events",
-        "n_censored",
-        "survival",
-        "variance",
-        "ci_low",
-        "ci_high",
-    ]
-    assert frame.schema["time"] == pl.Int64
-    assert frame.filter(pl.col("time") == 23)["survival"].item() == pytest.approx(0.448, abs=5e-4)
-
-
-def test_km_malformed_input_raises() -> None:
-    with pytest.raises(ValueError):
-        S.kaplan_meier([1, 2], [1])
-    with pytest.raises(ValueError):
-        S.kaplan_meier([-1, 2], [1, 1])
-    with pytest.raises(ValueError):
-        S.kaplan_meier([1, 2], [1, 2])
-
-
+# Survival samples for the log-rank properties (the Kaplan–Meier tests: test_survival.py)
 survival_data = st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=0, max_size=60).map(
     lambda rows: ([r[0] for r in rows], [int(r[1]) for r in rows])
 )
-
-
-@settings(max_examples=200, deadline=None)
-@given(survival_data)
-def test_km_property_monotone_unit_interval_and_matches_loop(data: tuple) -> None:
-    t, e = data
-    km = S.kaplan_meier(t, e)
-    s = km["survival"]
-    assert np.all((s >= 0) & (s <= 1))
-    assert np.all(np.diff(s) <= 1e-15)
-    ref = loop_kaplan_meier(t, e)
-    assert km["time"].tolist() == ref["time"]
-    assert km["n_at_risk"].tolist() == ref["n"]
-    assert km["n_events"].tolist() == ref["d"]
-    assert km["n_censored"].tolist() == ref["c"]
-    np.testing.assert_allclose(s, ref["s"], atol=1e-12)
-    lo, hi = km["ci_low"], km["ci_high"]
-    ok = ~np.isnan(lo)
-    assert np.all((lo[ok] >= 0) & (lo[ok] <= s[ok]) & (s[ok] <= hi[ok]) & (hi[ok] <= 1))
-    med = S.km_median(t, e)
-    if not math.isnan(med):
-        i = ref["time"].index(med)
-        assert ref["s"][i] <= 0.5 + 1e-12 and ref["d"][i] > 0
-        assert all(x > 0.5 + 1e-12 for x in ref["s"][:i])
-    else:
-        assert all(x > 0.5 + 1e-12 for x in ref["s"])
 
 
 # ==========================================================================================
@@ -447,7 +306,7 @@ def test_welch_hand_computation() -> None:
     # diff = −17/6 = −2.833333; se² = (5/3)/4 + (37/3)/3 = 0.416667 + 4.111111 = 4.527778,
     # se = 2.127857; df = se⁴ / (0.416667²/3 + 4.111111²/2) = 20.50077/8.508488 = 2.409450;
     # t = −1.331543; p = 2·P(T_2.40945 > 1.331543) = 0.29497 (scipy.stats.t.sf).
-    d, lo, hi, p = S.welch([1, 2, 3, 4], [2, 5, 9])
+    d, lo, hi, p = welch([1, 2, 3, 4], [2, 5, 9])
     assert d == pytest.approx(-17 / 6, abs=1e-12)
     tq = sps.t.ppf(0.975, 2.409450)
     assert lo == pytest.approx(-17 / 6 - tq * 2.127857, abs=1e-5)
@@ -460,7 +319,7 @@ def test_welch_against_scipy() -> None:
     rng = np.random.default_rng(20240630)
     x1 = rng.gamma(2.0, 40.0, size=57)
     x2 = rng.gamma(2.5, 30.0, size=240)
-    d, lo, hi, p = S.welch(x1, x2)
+    d, lo, hi, p = welch(x1, x2)
     ref = sps.ttest_ind(x1, x2, equal_var=False)
     ci = ref.confidence_interval(0.95)
     assert d == pytest.approx(x1.mean() - x2.mean(), rel=1e-12)
@@ -485,9 +344,9 @@ def test_welch_from_stats_vectorised_matches_scipy() -> None:
 
 
 def test_welch_undefined() -> None:
-    assert all(math.isnan(x) for x in S.welch([1.0], [1.0, 2.0, 3.0]))  # n < 2
-    assert all(math.isnan(x) for x in S.welch([], []))
-    d, lo, hi, p = S.welch([3.0, 3.0], [5.0, 5.0, 5.0])  # se = 0
+    assert all(math.isnan(x) for x in welch([1.0], [1.0, 2.0, 3.0]))  # n < 2
+    assert all(math.isnan(x) for x in welch([], []))
+    d, lo, hi, p = welch([3.0, 3.0], [5.0, 5.0, 5.0])  # se = 0
     assert (d, lo, hi) == (-2.0, -2.0, -2.0)
     assert math.isnan(p)
 
@@ -502,7 +361,7 @@ def test_clustered_ratio_worked_example() -> None:
     # The third has n_b = 0 and is ignored: N = 3, Σy = 8, Σn = 9, R = 8/9.
     # Residuals y − R n: 1 − 16/9 = −7/9, 2 − 24/9 = −6/9, 5 − 32/9 = 13/9;
     # Σ² = (49 + 36 + 169)/81 = 254/81; Var = 3/2 · (254/81) / 81 = 381/6561 = 0.0580704.
-    r, var = S.clustered_ratio([1, 2, 0, 5], [2, 3, 0, 4])
+    r, var = clustered_ratio([1, 2, 0, 5], [2, 3, 0, 4])
     assert r == pytest.approx(8 / 9, abs=1e-15)
     assert var == pytest.approx(381 / 6561, rel=1e-12)
     # from sums (what a group_by gives), sums over the persons with n_b > 0
@@ -514,9 +373,9 @@ def test_clustered_ratio_worked_example() -> None:
 
 
 def test_clustered_ratio_degenerate() -> None:
-    assert all(math.isnan(x) for x in S.clustered_ratio([], []))
-    assert all(math.isnan(x) for x in S.clustered_ratio([0, 0], [0, 0]))
-    r, var = S.clustered_ratio([3], [4])  # N = 1: R defined, variance undefined
+    assert all(math.isnan(x) for x in clustered_ratio([], []))
+    assert all(math.isnan(x) for x in clustered_ratio([0, 0], [0, 0]))
+    r, var = clustered_ratio([3], [4])  # N = 1: R defined, variance undefined
     assert r == 0.75 and math.isnan(var)
     r, var = S.clustered_ratio_from_sums(
         [8, 3, 0], [9, 4, 0], [30, 9, 0], [28, 12, 0], [29, 16, 0], [3, 1, 0]
@@ -536,7 +395,7 @@ def test_clustered_ratio_degenerate() -> None:
 def test_clustered_ratio_property_sums_equal_direct(rows: list[tuple[int, int]]) -> None:
     y = np.array([r[0] for r in rows], dtype=float)
     n = np.array([r[1] for r in rows], dtype=float)
-    r, var = S.clustered_ratio(y, n)
+    r, var = clustered_ratio(y, n)
     k = n > 0
     r2, var2 = S.clustered_ratio_from_sums(
         y[k].sum(), n[k].sum(), (y[k] ** 2).sum(), (y[k] * n[k]).sum(), (n[k] ** 2).sum(), k.sum()
@@ -622,7 +481,6 @@ def test_scalar_outputs_are_floats() -> None:
         *S.difference_normal(0.6, 0.0009, 0.5, 0.0016),
         *S.did(0.29, 800, 0.41, 650, 0.27, 3900, 0.31, 3700),
         *S.logrank_test(MP_T, MP_E, PL_T, PL_E),
-        S.km_median(MP_T, MP_E),
     ):
         assert isinstance(value, float)
 
@@ -633,12 +491,10 @@ def test_empty_inputs_give_nan_not_errors(empty: object) -> None:
     assert isnan(S.wilson_interval(0, 0))
     assert isnan(S.newcombe_hybrid(0, 0, 0, 0))
     assert isnan(S.two_proportion_pvalue(0, 0, 0, 0))
-    assert isnan(S.km_median(empty, empty))
     assert isnan(S.logrank_test(empty, empty, empty, empty))
-    assert isnan(S.welch(empty, empty))
+    assert isnan(welch(empty, empty))
     assert isnan(S.welch_from_stats(np.nan, np.nan, 0, np.nan, np.nan, 0))
-    assert isnan(S.clustered_ratio(empty, empty))
+    assert isnan(clustered_ratio(empty, empty))
     assert isnan(S.clustered_ratio_from_sums(0, 0, 0, 0, 0, 0))
     assert isnan(S.normal_interval(np.nan, np.nan))
     assert isnan(S.did(np.nan, 0, np.nan, 0, np.nan, 0, np.nan, 0))
-    assert len(S.kaplan_meier(empty, empty)["time"]) == 0
