@@ -14,8 +14,7 @@ import streamlit as st
 
 from dashboard import data, display
 from dashboard.state import View
-from metrics import engine, territories
-from metrics.employment_pages import durable_share, first_job_contracts
+from metrics import employment, engine, territories
 from queries import geo
 from queries.snapshots import geojson_path
 
@@ -27,18 +26,9 @@ COMPARISON_FRAME = display.Protection(
     shares={"valeur_pilote": "n_pilote", "valeur_reste": "n_reste", "difference": "n_min"},
     intervals={"difference": ("ci_low", "ci_high")},
 )
-# first jobs by contract: people counts; shares of first jobs and of the cohort
-CONTRACTS_FRAME = display.Protection(
-    counts=("personnes", "en_emploi", "cohorte"),
-    shares={"part_emplois": "en_emploi", "part_cohorte": "cohorte"},
-    intervals={"part_emplois": ("ci_low", "ci_high")},
-    totals=("group",),  # within a group, personnes add up to en_emploi
-)
-DURABLE_FRAME = display.Protection(
-    counts=("durables", "en_emploi", "cohorte"),
-    shares={"part_durable": "en_emploi"},
-    intervals={"part_durable": ("ci_low", "ci_high")},
-)
+# first jobs by contract: declared with the frames, in metrics.employment
+CONTRACTS_FRAME = employment.CONTRACTS_PROTECTION
+DURABLE_FRAME = employment.DURABLE_PROTECTION
 # DiD cells: value over n people; the summary row discloses as much as its smallest cell
 DID_CELLS_FRAME = display.Protection(
     counts=("numerator", "n"),
@@ -100,11 +90,11 @@ def _scope(view: View) -> engine.Scope:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int = 183):
+def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int):
     """First job within ``horizon`` days of the first orientation, by type of contract."""
     sc = _scope(view)
     membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
-    frame = first_job_contracts(
+    frame = employment.first_job_contracts(
         sc.people, sc.events("emplois"), membership, sc.period, sc.s, horizon
     )
     order = {g: i for i, g in enumerate(groups)}
@@ -112,9 +102,9 @@ def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int = 18
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int = 183):
+def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int):
     """Share of durable contracts among first jobs, per group."""
-    return durable_share(first_job_by_contract(view, groups, horizon))
+    return employment.durable_share(first_job_by_contract(view, groups, horizon))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -19,12 +19,12 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from metrics.base import AGE_BAND_LABELS, Period, day
+from metrics.employment import first_jobs
 from queries import schema
 
 # Code standing for a null descriptive value in a spec (« Non renseigné »).
 UNKNOWN = "non_renseigne"
 DROITS = ("ouverts", "clos")
-HORIZONS = {"6m": 183, "12m": 365}
 
 
 @dataclass(frozen=True)
@@ -96,33 +96,6 @@ def _codes_or_unknown(column: str, codes: tuple[str, ...]) -> pl.Expr:
     if UNKNOWN in codes:
         expr = expr | pl.col(column).is_null()
     return expr.fill_null(False)
-
-
-def first_jobs(people: pl.DataFrame, emplois: pl.DataFrame) -> pl.DataFrame:
-    """Per oriented person with a job start on or after Or: days from Or to the first job
-    (``job``) and to the first durable one (``durable``, null when none), the first job's
-    start date and contract type. Columns: pid, job, durable, job_start, job_type."""
-    oriented = people.filter(pl.col("orr").is_not_null()).select("pid", "orr")
-    jobs = (
-        emplois.select(
-            "pid",
-            pl.col("date_debut").cast(pl.Int32).alias("start"),
-            "type_contrat",
-        )
-        .join(oriented, on="pid")
-        .filter(pl.col("start") >= pl.col("orr"))
-        .with_columns(
-            days=pl.col("start") - pl.col("orr"),
-            is_durable=pl.col("type_contrat").is_in(list(schema.EMPLOI_DURABLE)),
-        )
-        .sort("pid", "start", "type_contrat")
-    )
-    return jobs.group_by("pid", maintain_order=True).agg(
-        job=pl.col("days").first(),
-        durable=pl.col("days").filter(pl.col("is_durable")).first(),
-        job_start=pl.col("start").first(),
-        job_type=pl.col("type_contrat").first(),
-    )
 
 
 def select(

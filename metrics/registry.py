@@ -36,6 +36,8 @@ class Indicator:
     kind: str
     better: str | None  # "hausse", "baisse" or None (descriptive)
     did_cohort: str | None = None  # "ouverture" or "orientation" when in the DiD
+    horizon_days: int | None = None  # H of an orientation cohort E_H (exits to employment)
+    within_days: int | None = None  # « within N days » of a share (orientation, diagnostic)
 
     def target(self, cfg: Config) -> float | None:
         return cfg.targets.get(self.key)
@@ -92,6 +94,7 @@ INDICATORS: tuple[Indicator, ...] = (
         PEOPLE_SHARE,
         "hausse",
         did_cohort="ouverture",
+        within_days=30,
     ),
     Indicator(
         "part_diagnostic_15j",
@@ -104,6 +107,7 @@ INDICATORS: tuple[Indicator, ...] = (
         PEOPLE_SHARE,
         "hausse",
         did_cohort="ouverture",
+        within_days=15,
     ),
     Indicator(
         "part_modalite_social",
@@ -186,6 +190,7 @@ INDICATORS: tuple[Indicator, ...] = (
         PEOPLE_SHARE,
         "hausse",
         did_cohort="orientation",
+        horizon_days=183,
     ),
     Indicator(
         "taux_emploi_durable_6m",
@@ -197,6 +202,7 @@ INDICATORS: tuple[Indicator, ...] = (
         PEOPLE_SHARE,
         "hausse",
         did_cohort="orientation",
+        horizon_days=183,
     ),
     Indicator(
         "taux_emploi_12m",
@@ -206,6 +212,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "emploi",
         PEOPLE_SHARE,
         "hausse",
+        horizon_days=365,
     ),
     Indicator(
         "taux_sortie_rsa_12m",
@@ -216,6 +223,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "emploi",
         PEOPLE_SHARE,
         None,
+        horizon_days=365,
     ),
     Indicator(
         "effectif_stock",

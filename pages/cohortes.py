@@ -26,6 +26,7 @@ from dashboard import (
 )
 from dashboard.audit import ExportContext
 from metrics import cohort as cm
+from metrics import employment
 from metrics.cohort import UNKNOWN, CohortSpec
 from queries import schema
 
@@ -246,7 +247,7 @@ spec = CohortSpec(
     communes=communes_choice,
     diplomes=diplomes,
     emploi=tristate(emploi),
-    emploi_horizon=cm.HORIZONS.get(horizon),
+    emploi_horizon=employment.HORIZONS.get(horizon),
     emploi_durable=durable == "oui",
 )
 if periode != "aucune":

@@ -12,8 +12,7 @@ import streamlit as st
 
 from dashboard import charts, data, display, fmt, layout
 from dashboard import data_territories as dterr
-from metrics import registry
-from metrics.employment import HORIZONS
+from metrics import employment, registry
 from queries import schema
 
 ctx = layout.page(
@@ -154,7 +153,10 @@ def curve_builder(durable: bool, key: str):  # type: ignore[no-untyped-def]
             percent=True,
             label="Premiers résultats à 6 mois",
         )
-        for day, text in ((183, "6 mois"), (365, "12 mois")):
+        for day, text in (
+            (employment.horizon("taux_emploi_6m"), "6 mois"),
+            (employment.horizon("taux_emploi_12m"), "12 mois"),
+        ):
             fig.add_vline(x=day, line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1})
             fig.add_annotation(x=day, y=1, yref="paper", text=text, showarrow=False, xanchor="left")
         fig.update_xaxes(title="Jours depuis la première orientation", range=[0, 375])
@@ -194,7 +196,7 @@ st.caption(
     "mais pas ici."
 )
 GROUPS3 = (pilot, reste, ensemble)
-contracts = dterr.first_job_by_contract(view, GROUPS3)
+contracts = dterr.first_job_by_contract(view, GROUPS3, employment.horizon(RATE_6M))
 CONTRACT_COLOURS = {
     "cdi": "#009E73",
     "cdd_6_mois_plus": "#56B4E9",
@@ -245,7 +247,9 @@ def build_contracts(frame: pl.DataFrame) -> go.Figure:
     return fig
 
 
-durable = display.protect(dterr.durable_first_jobs(view, GROUPS3), dterr.DURABLE_FRAME)
+durable = display.protect(
+    dterr.durable_first_jobs(view, GROUPS3, employment.horizon(RATE_6M)), dterr.DURABLE_FRAME
+)
 durable_by = {r["group"]: r for r in durable.iter_rows(named=True)}
 alt_parts = [
     f"{g} : {fmt.pct(durable_by[g]['part_durable'])} de contrats durables"
@@ -283,18 +287,9 @@ st.caption(
     "recul nécessaire à la date du snapshot : seuls les mois dont toute la cohorte a 6 (ou 12) "
     "mois de recul sont tracés."
 )
-# only months whose whole cohort has the follow-up (month end + H ≤ S): a month cut by the
-# snapshot holds a handful of people and would read as a drop
-HORIZON = {k: HORIZONS[k.rsplit("_", 1)[-1]] for k in KEYS}
-complete = pl.col("month").dt.month_end() + pl.duration(
-    days=pl.col("indicator").replace_strict(HORIZON, return_dtype=pl.Int64)
-) <= pl.lit(view.date)
-cohorts = (
-    data.by_entry_month(view, SIDES)
-    .filter(pl.col("indicator").is_in(KEYS))
-    .filter(complete)
-    .drop("var")
-)
+cohorts = employment.complete_cohort_months(
+    data.by_entry_month(view, SIDES).filter(pl.col("indicator").is_in(KEYS)), view.date
+).drop("var")
 
 
 def launch_marker(fig: go.Figure, frame: pl.DataFrame) -> None:

@@ -9,8 +9,13 @@ import pytest
 
 from dashboard import fmt
 from metrics.base import Period, day
-from metrics.employment import employment_indicators
-from metrics.employment_pages import durable_share, first_job_contracts
+from metrics.employment import (
+    durable_share,
+    employment_indicators,
+    first_job_contracts,
+    first_jobs,
+    horizon,
+)
 from metrics.stats import wilson_interval
 from queries import schema
 from tests.snapshot_builder import D
@@ -75,7 +80,9 @@ def membership() -> pl.DataFrame:
 
 
 def contracts() -> pl.DataFrame:
-    return first_job_contracts(people(), emplois(), membership(), PERIOD, S)
+    return first_job_contracts(
+        people(), emplois(), membership(), PERIOD, S, horizon("taux_emploi_6m")
+    )
 
 
 def test_first_job_by_contract_on_a_hand_made_case() -> None:
@@ -117,6 +124,41 @@ def test_first_jobs_add_up_to_the_employment_rate() -> None:
     for r in rate.iter_rows(named=True):
         t = totals.filter(group=r["group"]).row(0, named=True)
         assert (t["personnes"], t["cohorte"]) == (r["numerator"], r["denominator"])
+
+
+def test_one_first_job_with_one_tie_rule_for_page_and_export() -> None:
+    # a cdd_moins_6_mois and a cdi starting the same day: the durable one is the first job,
+    # for the contract chart (page) and for the row export alike
+    from metrics.cohort import export_rows
+
+    people_ = pl.DataFrame(
+        {"pid": [1], "orr": [day(D("2024-01-10"))], "f": [None]},
+        schema={"pid": pl.UInt32, "orr": pl.Int32, "f": pl.Int32},
+    )
+    jobs = pl.DataFrame(
+        {
+            "pid": [1, 1],
+            "date_debut": [D("2024-02-01"), D("2024-02-01")],
+            "type_contrat": ["cdd_moins_6_mois", "cdi"],
+        },
+        schema={"pid": pl.UInt32, "date_debut": pl.Date, "type_contrat": pl.String},
+    )
+    assert first_jobs(people_, jobs).row(0, named=True) == {
+        "pid": 1,
+        "job": 22,
+        "durable": 22,
+        "job_start": day(D("2024-02-01")),
+        "job_type": "cdi",
+    }
+    member = pl.DataFrame(
+        {"pid": [1], "group": ["A"]}, schema={"pid": pl.UInt32, "group": pl.String}
+    )
+    page = first_job_contracts(people_, jobs, member, PERIOD, S, horizon("taux_emploi_6m"))
+    assert page.filter(pl.col("personnes") > 0)["type_contrat"].to_list() == ["cdi"]
+    assert export_rows.__module__ == "metrics.cohort"  # the export reads the same first_jobs
+    import metrics.cohort as cohort_module
+
+    assert cohort_module.first_jobs is first_jobs
 
 
 def test_durable_share_of_first_jobs() -> None:
