@@ -45,6 +45,7 @@ class Config:
     targets: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     references: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     suppression_threshold: int = 11
+    alpha: float = 0.05  # level of the two-sided tests read as « significatif »
     access_mode: str = "demo"
     access_provider: str | None = None  # named [auth.<name>] provider; None: the [auth] one
     audit_log: str = str(PROJECT_ROOT / "var" / "audit.jsonl")

@@ -72,8 +72,9 @@ __all__ = [
 # --------------------------------------------------------------------------- computations
 # Cached per (snapshot, period, filters): a filter change recomputes only what it changes.
 
+from dashboard import display  # noqa: E402
 from dashboard.state import View  # noqa: E402
-from metrics import engine, series  # noqa: E402
+from metrics import compare, engine, series  # noqa: E402
 from metrics.base import persons as _persons  # noqa: E402
 
 
@@ -105,6 +106,13 @@ def indicators(view: View, families: tuple[str, ...] | None = None, level: str =
 def comparisons(view: View) -> pl.DataFrame:
     sc = _scope(view)
     return engine.comparisons(sc, indicators(view))
+
+
+def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """The pilot-versus-rest frame of ``keys`` (default: every indicator), protected for the
+    current role: its masks are those of the protected indicator table."""
+    safe = display.protect(indicators(view), display.INDICATOR_FRAME)
+    return compare.pilot_vs_rest(safe, comparisons(view), config().pilot, keys)
 
 
 @st.cache_data(max_entries=32, show_spinner="Différence de différences…")

@@ -14,41 +14,18 @@ import streamlit as st
 
 from dashboard import data, display
 from dashboard.state import View
-from metrics import employment, engine, territories
+from metrics import compare, employment, engine
 from queries import geo
 from queries.snapshots import geojson_path
 
 # --------------------------------------------------------------------------- protections
 
-# pilot vs rest: the difference discloses as much as its smaller side (n_min)
-COMPARISON_FRAME = display.Protection(
-    counts=("n_pilote", "n_reste", "n_min"),
-    shares={"valeur_pilote": "n_pilote", "valeur_reste": "n_reste", "difference": "n_min"},
-    intervals={"difference": ("ci_low", "ci_high")},
-)
 # first jobs by contract: declared with the frames, in metrics.employment
 CONTRACTS_FRAME = employment.CONTRACTS_PROTECTION
 DURABLE_FRAME = employment.DURABLE_PROTECTION
-# DiD cells: value over n people; the summary row discloses as much as its smallest cell
-DID_CELLS_FRAME = display.Protection(
-    counts=("numerator", "n"),
-    shares={"value": "n"},
-    intervals={"value": ("ci_low", "ci_high")},
-)
-DID_SUMMARY_FRAME = display.Protection(
-    counts=("n_pilot_pre", "n_pilot_post", "n_reste_pre", "n_reste_post", "n_min"),
-    shares={
-        "valeur_pilot_pre": "n_pilot_pre",
-        "valeur_pilot_post": "n_pilot_post",
-        "valeur_reste_pre": "n_reste_pre",
-        "valeur_reste_post": "n_reste_post",
-        "ecart_avant": "n_min",
-        "ecart_apres": "n_min",
-        "contrefactuel": "n_min",
-        "estimate": "n_min",
-    },
-    intervals={"estimate": ("ci_low", "ci_high")},
-)
+# DiD cells and summary: declared with the frames, in metrics.compare
+DID_CELLS_FRAME = compare.DID_CELLS_PROTECTION
+DID_SUMMARY_FRAME = compare.DID_SUMMARY_PROTECTION
 # cumulative employment curves (Kaplan–Meier): the estimate rests on the people at risk
 CURVE_FRAME = display.Protection(
     counts=("n_at_risk", "events", "censored"),
@@ -108,25 +85,16 @@ def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def pilot_vs_rest(view: View) -> pl.DataFrame:
-    """Every compared indicator: pilot and rest values, difference, interval, p-value."""
-    return territories.comparison_frame(
-        data.indicators(view), data.comparisons(view), data.config().pilot
-    )
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
 def did_cells(view: View) -> pl.DataFrame:
-    return territories.did_cells(data.did(view), data.config().pilot)
+    return compare.did_cells(data.did(view), data.config().pilot)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def did_summary(view: View) -> pl.DataFrame:
-    return territories.did_summary(data.did(view))
+    return compare.did_summary(data.did(view))
 
 
 __all__ = [
-    "COMPARISON_FRAME",
     "CONTRACTS_FRAME",
     "CURVE_FRAME",
     "DID_CELLS_FRAME",
@@ -138,5 +106,4 @@ __all__ = [
     "durable_first_jobs",
     "first_job_by_contract",
     "group_borders",
-    "pilot_vs_rest",
 ]

@@ -89,3 +89,28 @@ def plotly_text(text: object) -> str:
     """``text`` escaped for Plotly labels and hovers (which render a subset of HTML:
     « <a href> », « <b> »…)."""
     return html.escape(str(text), quote=False)
+
+
+def difference(diff: float | None, unit: str) -> str:
+    """A difference in the indicator's unit: points for shares (« +5,2 pts »), signed days
+    or hours otherwise (« −11,0 j »); « – » when there is none."""
+    if diff is None or (isinstance(diff, float) and math.isnan(diff)):
+        return "–"
+    if unit == "part":
+        return points(diff)
+    return ("+" if diff > 0 else "") + value(diff, unit)
+
+
+def interval(low: float | None, high: float | None, unit: str, of_difference: bool = False) -> str:
+    """« [a ; b] » in the unit (points for a difference of shares); empty without bounds."""
+    if low is None or high is None:
+        return ""
+    shown = difference if of_difference else value
+    return f"[{shown(low, unit)} ; {shown(high, unit)}]"
+
+
+def p_text(p: float | None) -> str:
+    """A p-value in a sentence: « p < 0,001 », « p = 0,042 », « – » when there is none."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    return f"p {pvalue(p)}" if p < 0.001 else f"p = {pvalue(p)}"

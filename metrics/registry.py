@@ -287,6 +287,16 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
 DID_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS if i.did_cohort)
+# the headline cards of « Vue d'ensemble » (product.md, page 1), in display order
+HEADLINE_KEYS: tuple[str, ...] = (
+    "effectif_stock",
+    "part_orientes_stock",
+    "delai_orientation_moyen",
+    "part_diagnostic_15j",
+    "part_semaines_15h",
+    "part_semaines_contact",
+    "taux_emploi_6m",
+)
 
 
 def get(key: str) -> Indicator:

@@ -589,25 +589,11 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
     )
 
 
-def headline_keys() -> list[str]:
-    """The keys of the overview cards, in display order."""
-    return [
-        "effectif_stock",
-        "part_orientes_stock",
-        "delai_orientation_moyen",
-        "part_diagnostic_15j",
-        "part_semaines_15h",
-        "part_semaines_contact",
-        "taux_emploi_6m",
-    ]
-
-
 __all__ = [
     "by_attribute",
     "by_entry_month",
     "caseload",
     "employment_curves",
-    "headline_keys",
     "hours_by_activity",
     "hours_distribution",
     "intensity_by_month",

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, display, fmt, layout
+from dashboard import charts, components, data, display, fmt, layout
 from dashboard import data_territories as dterr
 from metrics import employment, registry
 from queries import schema
@@ -35,63 +35,34 @@ def reference_label(key: str) -> str:
 
 # --------------------------------------------------------------------------- headline figures
 
-table = data.indicators(view, ("emploi",)).drop("var")
-safe = display.protect(table, display.INDICATOR_FRAME)
-compared = display.protect(dterr.pilot_vs_rest(view), dterr.COMPARISON_FRAME)
-by_key = {(r["indicator"], r["group"]): r for r in safe.iter_rows(named=True)}
-comp = {r["indicator"]: r for r in compared.iter_rows(named=True)}
-
-cols = st.columns(len(KEYS))
-for col, key in zip(cols, KEYS, strict=True):
-    ind = registry.get(key)
-    p, r, c = by_key[(key, pilot)], by_key[(key, reste)], comp.get(key, {})
-    ref = ind.reference(cfg)
-    # a difference with a masked side would give the masked value back
-    if None in (p["value"], r["value"]):
-        c = {}
-    diff = c.get("difference")
-    col.metric(
-        f"{ind.label} — {pilot}",
-        display.shown(p, "value", fmt.pct(p["value"])),
-        delta=f"{fmt.points(diff)} vs reste" if diff is not None else None,
-        delta_color="normal" if ind.better == "hausse" else "off",
-        help=(
-            f"IC 95 % : {fmt.pct(p['ci_low'])} à {fmt.pct(p['ci_high'])} "
-            f"({fmt.number(p['denominator'])} personnes). "
-            f"Reste du département : {fmt.pct(r['value'])}. "
-            f"Écart : {fmt.points(diff)} (IC 95 % {fmt.points(c.get('ci_low'))} à "
-            f"{fmt.points(c.get('ci_high'))}, p-valeur {fmt.pvalue(c.get('p_value'))}). "
-            + (f"Référence publiée : {fmt.pct(ref, 0)}. " if ref is not None else "")
-            + ind.definition
-        ),
-        border=True,
-    )
+compared = data.pilot_vs_rest(view, tuple(KEYS))
+components.headline_cards(compared, cfg, per_row=len(KEYS))
+by_key = {r["indicator"]: r for r in compared.iter_rows(named=True)}
 
 
 def headline(key: str) -> str:
-    ind = registry.get(key)
-    p, r, c = by_key[(key, pilot)], by_key[(key, reste)], comp.get(key, {})
+    ind, r = registry.get(key), by_key[key]
     ref = reference_label(key)
     ref_txt = f" Référence — {ref}." if ref else ""
-    if p["value"] is None:
+    if r["value_pilot"] is None:
         return (
             f"- **{ind.label}** : pas de valeur pour le territoire {pilot} (personne avec assez "
             "de recul dans le champ, ou effectif masqué)." + ref_txt
         )
     pilot_txt = (
-        f"- **{ind.label}** : {fmt.pct(p['value'])} dans le territoire {pilot} "
-        f"(IC 95 % {fmt.pct(p['ci_low'])} à {fmt.pct(p['ci_high'])}, "
-        f"{fmt.number(p['denominator'])} personnes)"
+        f"- **{ind.label}** : {fmt.pct(r['value_pilot'])} dans le territoire {pilot} "
+        f"(IC 95 % {fmt.pct(r['ci_low_pilot'])} à {fmt.pct(r['ci_high_pilot'])}, "
+        f"{fmt.number(r['denominator_pilot'])} personnes)"
     )
-    if r["value"] is None:
+    if r["value_rest"] is None:
         return (
             f"{pilot_txt} ; pas de comparaison possible avec le reste du département (aucune "
             "personne dans le champ avec ces filtres, ou effectif masqué)." + ref_txt
         )
     return (
-        f"{pilot_txt} contre {fmt.pct(r['value'])} dans le reste du département : écart de "
-        f"**{fmt.points(c.get('difference'))}** (IC 95 % {fmt.points(c.get('ci_low'))} à "
-        f"{fmt.points(c.get('ci_high'))} ; p-valeur {fmt.pvalue(c.get('p_value'))})." + ref_txt
+        f"{pilot_txt} contre {fmt.pct(r['value_rest'])} dans le reste du département : écart de "
+        f"**{fmt.points(r['difference'])}** (IC 95 % {fmt.points(r['diff_ci_low'])} à "
+        f"{fmt.points(r['diff_ci_high'])} ; p-valeur {fmt.pvalue(r['p_value'])})." + ref_txt
     )
 
 
@@ -357,6 +328,8 @@ with st.expander("Emploi durable à 6 mois et sortie du RSA à 12 mois par cohor
 # --------------------------------------------------------------------------- by territory
 
 st.subheader("Par territoire")
+table = data.indicators(view, ("emploi",)).drop("var")
+safe = display.protect(table, display.INDICATOR_FRAME)
 
 
 def build_territories(frame: pl.DataFrame) -> go.Figure:

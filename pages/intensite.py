@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, display, fmt, layout
+from dashboard import charts, components, data, display, fmt, layout
 from dashboard import data_orientation as do
 from metrics import registry
 from metrics.intensity import HOURS_THRESHOLD
@@ -35,22 +35,10 @@ SCOPE = (
     "personne est orientée et a des droits ouverts"
 )
 
-chosen = view.filters.territoires
-if chosen and pilot not in chosen:
-    st.info(
-        f"Le filtre territorial exclut le territoire pilote ({pilot}) : seules les valeurs du "
-        "reste du département sont disponibles, sans comparaison.",
-        icon=":material/info:",
-    )
-elif chosen and set(chosen) == {pilot}:
-    st.info(
-        f"Le filtre territorial ne retient que le territoire pilote ({pilot}) : le reste du "
-        "département est vide et la comparaison n'est pas disponible.",
-        icon=":material/info:",
-    )
+components.comparison_notice(view.filters.territoires, pilot)
 
 # ------------------------------------------------------------------------------ headline
-do.headline_cards(display.protect(do.pilot_vs_rest(view, KEYS), do.PILOT_VS_REST), cfg)
+components.headline_cards(data.pilot_vs_rest(view, KEYS), cfg)
 st.caption(
     f"Sur les {SCOPE}. Flèche verte : écart pilote − reste dans le sens souhaité ; p-valeur "
     "du test de comparaison (variance par grappes : la personne est la grappe). Survolez le "
@@ -390,8 +378,8 @@ st.caption(
 
 # ---------------------------------------------------------------- pilot versus rest table
 st.subheader(f"Tous les indicateurs d'intensité : {pilot} contre reste du département")
-do.comparison_table(
-    do.pilot_vs_rest(view, KEYS),
+components.comparison_table(
+    data.pilot_vs_rest(view, KEYS),
     cfg,
     name="intensite_pilote_reste",
     key="int_table",

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, display, fmt, layout
+from dashboard import charts, components, data, display, fmt, layout
 from dashboard import data_orientation as do
 from metrics import registry
 from metrics.orientation import MODALITE_KEYS
@@ -38,24 +38,10 @@ HEADLINE = (
 )
 ORIENTATION_KEYS = tuple(i.key for i in registry.INDICATORS if i.family == "orientation")
 
-# a territory filter may leave one side of the comparison empty: say so once
-chosen = view.filters.territoires
-if chosen and pilot not in chosen:
-    st.info(
-        f"Le filtre territorial exclut le territoire pilote ({pilot}) : seules les valeurs du "
-        "reste du département sont disponibles, sans comparaison.",
-        icon=":material/info:",
-    )
-elif chosen and set(chosen) == {pilot}:
-    st.info(
-        f"Le filtre territorial ne retient que le territoire pilote ({pilot}) : le reste du "
-        "département est vide et la comparaison n'est pas disponible.",
-        icon=":material/info:",
-    )
+components.comparison_notice(view.filters.territoires, pilot)
 
 # ------------------------------------------------------------------------------ headline
-headline = do.pilot_vs_rest(view, HEADLINE)
-do.headline_cards(display.protect(headline, do.PILOT_VS_REST), cfg)
+components.headline_cards(data.pilot_vs_rest(view, HEADLINE), cfg)
 st.caption(
     f"Cohorte : {COHORT}. Flèche verte : écart pilote − reste dans le sens souhaité ; "
     "p-valeur du test de comparaison (log-rank pour la médiane, Welch pour la moyenne, test z "
@@ -404,8 +390,8 @@ with right:
 
 # ---------------------------------------------------------------- pilot versus rest table
 st.subheader(f"Tous les indicateurs d'orientation : {pilot} contre reste du département")
-do.comparison_table(
-    do.pilot_vs_rest(view, ORIENTATION_KEYS),
+components.comparison_table(
+    data.pilot_vs_rest(view, ORIENTATION_KEYS),
     cfg,
     name="orientation_pilote_reste",
     key="orient_table",

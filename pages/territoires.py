@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from dashboard import charts, data, display, fmt, layout, urlstate
 from dashboard import data_territories as dterr
-from metrics import registry
+from metrics import compare, registry
 from metrics.engine import did_windows
 from queries import geo, schema
 from queries.errors import DataError
@@ -49,15 +49,6 @@ def url_choice(
     value = widget(label, list(options), key=key, format_func=format_func, **kwargs)
     urlstate.write(param, value if value != default else None)
     return value
-
-
-def diff_text(value: float | None, unit: str) -> str:
-    """A pilot − rest difference in its unit (points for shares)."""
-    if value is None:
-        return "–"
-    if unit == "part":
-        return fmt.points(value)
-    return ("+" if value > 0 else "") + fmt.value(value, unit)
 
 
 def short(name: str) -> str:
@@ -419,8 +410,7 @@ st.caption(
     "est la grappe) ; délai moyen : test de Welch ; délai médian : test du log-rank, sans "
     "intervalle."
 )
-compared = dterr.pilot_vs_rest(view)
-safe_compared = display.protect(compared, dterr.COMPARISON_FRAME)
+compared = data.pilot_vs_rest(view, tuple(i.key for i in registry.INDICATORS if i.compared))
 share_keys = [i.key for i in registry.INDICATORS if i.unit == "part" and i.compared]
 
 
@@ -431,8 +421,8 @@ def build_forest(frame: pl.DataFrame) -> go.Figure:
             pl.col("indicator")
             .replace_strict({k: registry.get(k).label for k in share_keys})
             .alias("label"),
-            (pl.col("ci_high") - pl.col("difference")).alias("plus"),
-            (pl.col("difference") - pl.col("ci_low")).alias("minus"),
+            (pl.col("diff_ci_high") - pl.col("difference")).alias("plus"),
+            (pl.col("difference") - pl.col("diff_ci_low")).alias("minus"),
         )
         .reverse()
     )
@@ -467,39 +457,40 @@ display.chart(
     compared,
     name="ecarts_pilote_reste",
     key="territoires_ecarts",
-    protection=dterr.COMPARISON_FRAME,
+    protection=None,  # protected already (the indicator table's masks)
     keys=share_keys,
     alt=f"Écarts entre {pilot} et le reste du département pour chaque part, en points, avec "
     "intervalles de confiance : "
     + " ; ".join(
         f"{registry.get(r['indicator']).label} {fmt.points(r['difference'])}"
-        for r in safe_compared.filter(pl.col("indicator").is_in(share_keys)).iter_rows(named=True)
+        for r in compared.filter(pl.col("indicator").is_in(share_keys)).iter_rows(named=True)
     )
     + ".",
 )
 
 
 def show_tests(frame: pl.DataFrame) -> pl.DataFrame:
+    level = fmt.number(cfg.alpha * 100, 0)
     rows = []
     for r in frame.iter_rows(named=True):
-        i = registry.get(r["indicator"])
-        p = r["p_value"]
+        unit, significant = r["unit"], compare.significant(r["p_value"], cfg.alpha)
         rows.append(
             {
-                "Indicateur": i.label,
-                pilot: fmt.value(r["valeur_pilote"], i.unit),
-                "Reste du département": fmt.value(r["valeur_reste"], i.unit),
-                "Écart": diff_text(r["difference"], i.unit),
-                "IC 95 % de l'écart": (
-                    f"{diff_text(r['ci_low'], i.unit)} à {diff_text(r['ci_high'], i.unit)}"
-                    if r["ci_low"] is not None and r["ci_high"] is not None
-                    else "–"
+                "Indicateur": r["label"],
+                pilot: display.shown(r, "value_pilot", fmt.value(r["value_pilot"], unit)),
+                "Reste du département": display.shown(
+                    r, "value_rest", fmt.value(r["value_rest"], unit)
                 ),
-                "p-valeur": fmt.pvalue(p),
+                "Écart": display.shown(r, "difference", fmt.difference(r["difference"], unit)),
+                "IC 95 % de l'écart": fmt.interval(
+                    r["diff_ci_low"], r["diff_ci_high"], unit, of_difference=True
+                )
+                or "–",
+                "p-valeur": display.shown(r, "p_value", fmt.pvalue(r["p_value"])),
                 "Lecture": "–"
-                if p is None
-                else "écart significatif au seuil de 5 %"
-                if p < 0.05
+                if significant is None
+                else f"écart significatif au seuil de {level} %"
+                if significant
                 else "écart non significatif",
             }
         )
@@ -510,8 +501,8 @@ display.table(
     compared,
     name="tests_pilote_reste",
     key="territoires_tests",
-    protection=dterr.COMPARISON_FRAME,
-    show=show_tests(safe_compared),
+    protection=None,  # protected already (the indicator table's masks)
+    show=show_tests(compared),
 )
 
 # --------------------------------------------------------------------------- DiD

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, display, fmt, layout
-from metrics import registry, series
+from dashboard import charts, components, data, display, layout
+from metrics import registry
 from queries import schema
 
 ctx = layout.page(
@@ -21,10 +21,9 @@ ctx = layout.page(
 )
 view, cfg = ctx.view, ctx.cfg
 pilot, reste = cfg.pilot, schema.RESTE
-KEYS = series.headline_keys()
+KEYS = registry.HEADLINE_KEYS
 
 table = display.protect(data.indicators(view), display.INDICATOR_FRAME)
-comparisons = data.comparisons(view)
 
 
 def month_ends(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
@@ -51,42 +50,7 @@ def trend(key: str) -> list[float]:
     return []
 
 
-def row(key: str, group: str) -> dict:
-    return table.filter(pl.col("indicator") == key, pl.col("group") == group).row(0, named=True)
-
-
-def card(column, key: str) -> None:  # type: ignore[no-untyped-def]
-    ind = registry.get(key)
-    p, r = row(key, pilot), row(key, reste)
-    target = ind.target(cfg)
-    value = display.shown(p, "value", fmt.value(p["value"], ind.unit))
-    delta = None  # no « difference » between the sizes of two populations
-    if ind.kind != registry.COUNT and p["value"] is not None and r["value"] is not None:
-        diff = p["value"] - r["value"]
-        delta = (
-            f"{fmt.points(diff)} vs reste"
-            if ind.unit == "part"
-            else f"{'+' if diff > 0 else ''}{fmt.value(diff, ind.unit)} vs reste"
-        )
-    target_txt = f"Cible : {fmt.value(target, ind.unit)}. " if target is not None else ""
-    ref = ind.reference(cfg)
-    ref_txt = f"Référence publiée : {fmt.value(ref, ind.unit)}. " if ref is not None else ""
-    column.metric(
-        f"{ind.label} — {pilot}",
-        value,
-        delta=delta,
-        delta_color="normal" if ind.better == "hausse" else "inverse" if ind.better else "off",
-        help=f"{target_txt}{ref_txt}Reste du département : {fmt.value(r['value'], ind.unit)}. "
-        f"{ind.definition}",
-        border=True,
-        chart_data=trend(key) or None,
-        chart_type="line",
-    )
-
-
-cols = st.columns(4)
-for i, key in enumerate(KEYS):
-    card(cols[i % 4], key)
+components.headline_cards(data.pilot_vs_rest(view, KEYS), cfg, trend=trend)
 st.caption(
     "Courbe de chaque carte : valeur mensuelle du pilote depuis le lancement (stock en fin de "
     "mois ; cohortes par mois d'entrée ou d'orientation ; semaines par mois calendaire)."
@@ -128,42 +92,6 @@ display.chart(
 )
 
 st.subheader("Tous les indicateurs, pilote contre reste du département")
-wide = (
-    data.indicators(view)
-    .filter(pl.col("group").is_in([pilot, reste]))
-    .select("indicator", "group", "value", "numerator", "denominator", "ci_low", "ci_high")
-)
-safe = display.protect(wide, display.INDICATOR_FRAME)
-
-
-def show_frame(safe: pl.DataFrame) -> pl.DataFrame:
-    by = {(r["indicator"], r["group"]): r for r in safe.iter_rows(named=True)}
-    comp = {r["indicator"]: r for r in comparisons.iter_rows(named=True)}
-    rows = []
-    for ind in registry.INDICATORS:
-        p, r = by[(ind.key, pilot)], by[(ind.key, reste)]
-        # a difference (or test) with a masked side would give the masked value back
-        c = comp.get(ind.key, {}) if None not in (p["value"], r["value"]) else {}
-        diff = c.get("difference")
-        rows.append(
-            {
-                "Indicateur": ind.label,
-                "Cible": fmt.value(ind.target(cfg), ind.unit) if ind.target(cfg) else "",
-                pilot: display.shown(p, "value", fmt.value(p["value"], ind.unit)),
-                "Reste du département": display.shown(r, "value", fmt.value(r["value"], ind.unit)),
-                "Écart": (fmt.points(diff) if ind.unit == "part" else fmt.value(diff, ind.unit))
-                if diff is not None
-                else "",
-                "p-valeur": fmt.pvalue(c.get("p_value")),
-            }
-        )
-    return pl.DataFrame(rows)
-
-
-display.table(
-    wide,
-    name="indicateurs_pilote_reste",
-    key="vue_table",
-    show=show_frame(safe),
-    keys=[i.key for i in registry.INDICATORS],
+components.comparison_table(
+    data.pilot_vs_rest(view), cfg, name="indicateurs_pilote_reste", key="vue_table"
 )

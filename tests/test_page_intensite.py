@@ -62,13 +62,13 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     assert at.title[0].value == "Intensité de l'accompagnement"
     got = cards(at)
     assert list(got) == [
-        "Semaines à 15 h ou plus",
-        "Heures d'activité par semaine",
-        "Semaines avec un contact",
-        "Mois avec un rendez-vous",
+        "Semaines à 15 h ou plus — Laonnois",
+        "Heures d'activité par semaine — Laonnois",
+        "Semaines avec un contact — Laonnois",
+        "Mois avec un rendez-vous — Laonnois",
     ]
-    assert got["Heures d'activité par semaine"][0].endswith("h")
-    assert got["Semaines avec un contact"][1].endswith("pts")
+    assert got["Heures d'activité par semaine — Laonnois"][0].endswith("h")
+    assert got["Semaines avec un contact — Laonnois"][1].endswith("pts vs reste")
     assert titles(at) == [
         "Répartition des semaines par heures d'activité",
         "Heures par semaine selon le type d'activité",
@@ -103,7 +103,7 @@ def test_url_filter_changes_figures_and_round_trips(app_on_sample) -> None:
     assert period.query_params["du"] == "2024-01-01"
     assert period.query_params["au"] == "2024-06-30"
     assert period.query_params["age"] == "50_plus"
-    key = "Semaines à 15 h ou plus"
+    key = "Semaines à 15 h ou plus — Laonnois"
     assert cards(period)[key] != everyone[key]
     assert "01/01/2024" in period.caption[0].value
 

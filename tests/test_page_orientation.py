@@ -149,41 +149,6 @@ def test_oriented_share_curve_turns_survival_into_a_share() -> None:
     assert got["ic_haut"].to_list() == pytest.approx([0.0, 0.4, 0.7])
 
 
-def test_pilot_vs_rest_puts_both_sides_and_the_test_on_one_row() -> None:
-    ind = pl.DataFrame(
-        {
-            "indicator": ["part_orientes_30j"] * 2 + ["delai_orientation_moyen"] * 2,
-            "group": [LAON, RESTE, LAON, RESTE],
-            "value": [0.6, 0.3, 20.0, None],
-            "numerator": [6.0, 30.0, 200.0, 0.0],
-            "denominator": [10.0, 100.0, 10.0, 0.0],
-            "ci_low": [0.3, 0.2, 15.0, None],
-            "ci_high": [0.8, 0.4, 25.0, None],
-        }
-    )
-    comp = pl.DataFrame(
-        {
-            "indicator": ["part_orientes_30j"],
-            "group_a": [LAON],
-            "group_b": [RESTE],
-            "difference": [0.3],
-            "ci_low": [0.05],
-            "ci_high": [0.5],
-            "p_value": [0.04],
-        }
-    )
-    got = op.pilot_vs_rest(ind, comp, ["part_orientes_30j", "delai_orientation_moyen"], LAON)
-    assert got["indicator"].to_list() == ["part_orientes_30j", "delai_orientation_moyen"]
-    first = got.row(0, named=True)
-    assert first["libelle"] == "Orientés en 30 jours" and first["unite"] == "part"
-    assert (first["valeur_pilote"], first["valeur_reste"]) == (0.6, 0.3)
-    assert (first["ecart"], first["ecart_ic_bas"], first["p_valeur"]) == (0.3, 0.05, 0.04)
-    assert first["denominateur_min"] == 10.0
-    second = got.row(1, named=True)
-    assert second["valeur_reste"] is None and second["ecart"] is None
-    assert second["denominateur_min"] == 0.0
-
-
 # ------------------------------------------------------------------------------- the page
 
 
@@ -201,13 +166,13 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     assert at.title[0].value == "Orientation"
     got = cards(at)
     assert list(got) == [
-        "Délai médian d'orientation",
-        "Délai moyen d'orientation",
-        "Diagnostic en 15 jours",
-        "Orientés en 30 jours",
+        "Délai médian d'orientation — Laonnois",
+        "Délai moyen d'orientation — Laonnois",
+        "Diagnostic en 15 jours — Laonnois",
+        "Orientés en 30 jours — Laonnois",
     ]
-    assert got["Délai moyen d'orientation"][0].endswith("j")
-    assert got["Orientés en 30 jours"][1].endswith("pts")
+    assert got["Délai moyen d'orientation — Laonnois"][0].endswith("j")
+    assert got["Orientés en 30 jours — Laonnois"][1].endswith("pts vs reste")
     assert titles(at) == [
         "Répartition des délais d'orientation",
         "Délais d'orientation observés",
@@ -231,7 +196,10 @@ def test_url_filter_changes_figures_and_round_trips(app_on_sample) -> None:
     assert not women.exception
     assert women.query_params["sexe"] == "f"
     assert women.query_params["du"] == "2023-09-01"
-    assert cards(women)["Délai moyen d'orientation"] != everyone["Délai moyen d'orientation"]
+    assert (
+        cards(women)["Délai moyen d'orientation — Laonnois"]
+        != everyone["Délai moyen d'orientation — Laonnois"]
+    )
     assert "sexe : Femme" in women.caption[0].value
 
 
@@ -241,7 +209,7 @@ def test_pilot_alone_has_no_comparison_and_does_not_crash(app_on_sample) -> None
     assert at.query_params["territoire"] == "Laonnois"
     assert any("comparaison n'est pas disponible" in i.value for i in at.info)
     got = cards(at)
-    assert got["Orientés en 30 jours"][0] != "–"
+    assert got["Orientés en 30 jours — Laonnois"][0] != "–"
     assert not any(delta for _, delta in got.values())
     assert len(at.get("plotly_chart")) == 7
 

@@ -6,51 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
 from metrics import registry
-from metrics.engine import COMPARISON_SCHEMA
+from metrics.compare import did_cells, did_summary
 from metrics.stats import wilson_interval
-from metrics.territories import comparison_frame, did_cells, did_summary
 from tests.snapshot_builder import PROJECT_ROOT, orientation, person, write_snapshot
 
 PAGE = "pages/territoires.py"
 PILOT, RESTE = "Laonnois", "Reste du département"
 
 # --------------------------------------------------------------------------- tables
-
-
-def test_comparison_frame_puts_values_next_to_the_difference() -> None:
-    indicators = pl.DataFrame(
-        {
-            "indicator": ["taux_emploi_6m"] * 3 + ["part_orientes_30j"] * 3,
-            "group": [PILOT, RESTE, "Ensemble"] * 2,
-            "value": [0.4, 0.3, 0.32, 0.7, None, 0.5],
-            "denominator": [100.0, 400.0, 500.0, 50.0, 0.0, 60.0],
-        }
-    )
-    comparisons = pl.DataFrame(
-        [
-            {"indicator": "taux_emploi_6m", "group_a": PILOT, "group_b": RESTE,
-             "difference": 0.1, "ci_low": 0.0, "ci_high": 0.2, "p_value": 0.04},
-            {"indicator": "part_orientes_30j", "group_a": PILOT, "group_b": RESTE,
-             "difference": None, "ci_low": None, "ci_high": None, "p_value": None},
-        ],
-        schema=COMPARISON_SCHEMA,
-    )  # fmt: skip
-    out = comparison_frame(indicators, comparisons, PILOT)
-    # registry order: orientation before employment
-    assert out["indicator"].to_list() == ["part_orientes_30j", "taux_emploi_6m"]
-    emp = out.row(1, named=True)
-    assert (emp["valeur_pilote"], emp["n_pilote"]) == (0.4, 100.0)
-    assert (emp["valeur_reste"], emp["n_reste"], emp["n_min"]) == (0.3, 400.0, 100.0)
-    assert (emp["difference"], emp["p_value"]) == (0.1, 0.04)
-    orient = out.row(0, named=True)
-    assert orient["valeur_reste"] is None and orient["n_min"] == 0.0
-    assert orient["difference"] is None
 
 
 def did_rows() -> list[dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics import series
+from metrics import registry
 
 PAGE = "pages/vue_ensemble.py"
 
@@ -15,7 +15,7 @@ def test_cards_chart_and_table(app_on_sample) -> None:
     at = app_on_sample(PAGE)
     assert not at.exception
     got = cards(at)
-    assert len(got) == len(series.headline_keys())
+    assert len(got) == len(registry.HEADLINE_KEYS)
     stock = got["Bénéficiaires (stock) — Laonnois"]
     assert stock[0] != "–" and not stock[1]  # a count has no « difference »
     assert got["Emploi à 6 mois — Laonnois"][1].endswith("pts vs reste")
