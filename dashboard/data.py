@@ -1,8 +1,10 @@
-"""Cached data access for the pages: the only place pages get data from.
+"""Cached data access: the only place pages get data from, and the only module of
+``st.cache_*`` wrappers.
 
-Loaded snapshots are shared resources (immutable Polars frames, never copied); computed
-tables are cached per (snapshot, period, filters), so a filter change recomputes only what it
-changes. Functions take hashable arguments only (dates, tuples, strings).
+Loaded snapshots and referentials are shared resources (immutable Polars frames, never
+copied); computed tables are cached per (snapshot, period, filters), so a filter change
+recomputes only what it changes. Functions take hashable arguments only (the View, a frozen
+CohortSpec, dates, tuples, strings). Every computation goes through one :func:`_scope`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,18 @@ import polars as pl
 import streamlit as st
 
 from config import Config, get_config
-from queries.errors import DataError
+from dashboard import display
+from dashboard.state import View
+from metrics import cohort as cohort_metrics
+from metrics import compare, employment, engine, intensity, orientation, series
+from metrics.base import apply_filters, day
+from metrics.base import persons as _persons
+from metrics.cohort import CohortSpec
+from queries import diff, geo
 from queries.snapshots import (
     Snapshot,
     SnapshotStatus,
+    geojson_path,
     latest_valid_snapshot,
     load_snapshot,
     snapshot_statuses,
@@ -56,26 +66,6 @@ def latest_valid(data_dir: str) -> dt.date:
 def snapshot(data_dir: str, date: dt.date) -> Snapshot:
     """One validated snapshot, loaded once and shared by every session."""
     return load_snapshot(data_dir, date)
-
-
-__all__ = [
-    "DataError",
-    "config",
-    "latest_valid",
-    "snapshot",
-    "statuses",
-    "synthetic_marker",
-    "valid_dates",
-]
-
-
-# --------------------------------------------------------------------------- computations
-# Cached per (snapshot, period, filters): a filter change recomputes only what it changes.
-
-from dashboard import display  # noqa: E402
-from dashboard.state import View  # noqa: E402
-from metrics import compare, engine, series  # noqa: E402
-from metrics.base import persons as _persons  # noqa: E402
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -157,9 +147,171 @@ def by_attribute(view: View, column: str, families: tuple[str, ...]) -> pl.DataF
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def caseload(view: View) -> pl.DataFrame:
-    return series.caseload(_scope(view))
+    """Caseload per FTE by territoire and organisme, restricted to the territoires of the
+    territory filter when there is one (referents are known by territoire only)."""
+    frame = series.caseload(_scope(view))
+    chosen = view.filters.territoires
+    return frame.filter(pl.col("territoire").is_in(list(chosen))) if chosen else frame
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def caseload_by_territoire(view: View) -> pl.DataFrame:
+    return intensity.caseload_by_territoire(caseload(view), config().pilot)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
     return series.stock_series(_scope(view), list(months))
+
+
+# --------------------------------------------------------------------------- orientation
+
+
+@st.cache_data(max_entries=32, show_spinner="Calcul des délais d'orientation…")
+def delays(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    """Per (person, group) delay Or − O of the entry cohort oriented by S (internal: never
+    displayed as such, only through the histogram and the quantiles)."""
+    return series.scope_delays(_scope(view), groups)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def delay_histogram(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return orientation.delay_histogram(delays(view, groups), groups)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def delay_summary(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return orientation.delay_summary(delays(view, groups), groups)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def organisme_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return series.organisme_shares(_scope(view), groups)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def oriented_share_curve(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    return orientation.oriented_share_curve(orientation_km(view, groups))
+
+
+# --------------------------------------------------------------------------- intensity
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
+    """The weekly hours distribution with each group's total of weeks (the share's
+    denominator)."""
+    return intensity.with_group_total(
+        hours_distribution(view, groups), "semaines", "semaines_total"
+    ).select("group", "classe", "semaines", "semaines_total", "part")
+
+
+# --------------------------------------------------------------------------- employment
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
+    """First job within ``horizon`` days of the first orientation, by type of contract."""
+    sc = _scope(view)
+    membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
+    frame = employment.first_job_contracts(
+        sc.people, sc.events("emplois"), membership, sc.period, sc.s, horizon
+    )
+    order = {g: i for i, g in enumerate(groups)}
+    return frame.sort(pl.col("group").replace_strict(order, default=len(order)))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
+    """Share of durable contracts among first jobs, per group."""
+    return employment.durable_share(first_job_by_contract(view, groups, horizon))
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def did_cells(view: View) -> pl.DataFrame:
+    return compare.did_cells(did(view), config().pilot)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def did_summary(view: View) -> pl.DataFrame:
+    return compare.did_summary(did(view))
+
+
+# --------------------------------------------------------------------------- map
+
+
+@st.cache_resource(max_entries=2, show_spinner="Chargement des contours des communes…")
+def commune_shapes(data_dir: str) -> geo.CommuneShapes:
+    """The communes outlines of the data directory (read once, shared by every session).
+    Raises :class:`queries.errors.DataDirError` when the file is missing or unreadable."""
+    return geo.load_commune_shapes(geojson_path(data_dir))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def group_borders(data_dir: str, date: dt.date, level: str) -> pl.DataFrame:
+    """Outline edges of each territoire (or EPCI) of the snapshot's communes referential."""
+    communes = snapshot(data_dir, date).communes
+    column = "territoire" if level == "territoire" else "nom_epci"
+    groups = communes.select("code_commune", pl.col(column).alias("group")).drop_nulls()
+    return geo.borders(commune_shapes(data_dir).segments, groups)
+
+
+# --------------------------------------------------------------------------- cohorts
+
+
+def reference(view: View) -> pl.DataFrame:
+    """The people of the view: every valid beneficiary matching the sidebar filters."""
+    return apply_filters(people(view.data_dir, view.date), view.filters)
+
+
+@st.cache_data(max_entries=16, show_spinner="Sélection de la cohorte…")
+def cohort(view: View, spec: CohortSpec) -> pl.DataFrame:
+    """The person-table rows of the cohort (sidebar filters, then the spec)."""
+    snap = snapshot(view.data_dir, view.date)
+    return cohort_metrics.select(reference(view), spec, day(view.date), emplois=snap.emplois)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cohort_profile(view: View, spec: CohortSpec) -> pl.DataFrame:
+    return cohort_metrics.profile(cohort(view, spec), reference(view))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cohort_summary(view: View, spec: CohortSpec) -> pl.DataFrame:
+    return cohort_metrics.summary(cohort(view, spec), reference(view), config().pilot)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cohort_monthly_entries(view: View, spec: CohortSpec, date_col: str = "o") -> pl.DataFrame:
+    return cohort_metrics.monthly_entries(cohort(view, spec), config().pilot, date_col)
+
+
+@st.cache_data(max_entries=8, show_spinner="Préparation des lignes…")
+def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
+    """The cohort's person-level rows (still with id_beneficiaire: never shown nor
+    downloaded as such; :func:`dashboard.exports.row_export` is the way out)."""
+    snap = snapshot(view.data_dir, view.date)
+    return cohort_metrics.export_rows(
+        cohort(view, spec),
+        emplois=snap.emplois,
+        orientations=snap.orientations,
+        communes=snap.communes,
+    )
+
+
+# --------------------------------------------------------------------------- snapshot diff
+
+
+def previous_valid(data_dir: str, date: dt.date) -> dt.date | None:
+    """The latest structurally valid snapshot strictly before ``date`` (None if none)."""
+    earlier = [d for d in valid_dates(data_dir) if d < date]
+    return earlier[-1] if earlier else None
+
+
+@st.cache_data(max_entries=8, show_spinner="Comparaison avec le snapshot précédent…")
+def snapshot_diff(data_dir: str, previous: dt.date, current: dt.date) -> dict[str, pl.DataFrame]:
+    """What changed between two snapshots (see :func:`queries.diff.compare_snapshots`)."""
+    return diff.compare_snapshots(data_dir, previous, current)

@@ -1,13 +1,18 @@
-"""Downloads Excel users can open: CSV with ';' and a UTF-8 BOM, XLSX, parquet.
+"""The ways out of the server: downloads Excel users can open (CSV with ';' and a UTF-8
+BOM, XLSX, parquet), and :func:`row_export`, the only path of person-level rows.
 
 Pure functions (bytes out), so tests can check separator, encoding and columns.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 
 import polars as pl
+
+from dashboard.audit import ExportContext, record
 
 BOM = "\ufeff"
 
@@ -63,6 +68,53 @@ def to_parquet(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.write_parquet(buf, compression="zstd")
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- person rows
+
+# Columns that never leave the server in a row-level export (direct or linkable identifiers).
+IDENTIFIERS = ("id_beneficiaire", "id_foyer", "pid", "id_referent")
+PSEUDONYM_BYTES = 16
+
+
+def _pseudonyms(ids: pl.Series, salt: bytes) -> pl.Series:
+    """Keyed BLAKE2b of each id under ``salt`` (hex). Hashes each distinct id once."""
+    distinct = ids.unique()
+    digests = [
+        None
+        if v is None
+        else hashlib.blake2b(v.encode("utf-8"), key=salt, digest_size=PSEUDONYM_BYTES).hexdigest()
+        for v in distinct.to_list()
+    ]
+    mapping = pl.DataFrame(
+        {"id": distinct, "pseudonyme": pl.Series(digests, dtype=pl.String)},
+        schema={"id": ids.dtype, "pseudonyme": pl.String},
+    )
+    return ids.to_frame("id").join(mapping, on="id", how="left", maintain_order="left")[
+        "pseudonyme"
+    ]
+
+
+def row_export(frame: pl.DataFrame, *, audit: ExportContext, log_path: str) -> pl.DataFrame:
+    """The ONLY way person-level rows leave the server.
+
+    Replaces ``id_beneficiaire`` by ``pseudonyme``, a keyed BLAKE2b hash under a fresh random
+    salt drawn for this call (``secrets.token_bytes``) and then forgotten: two exports, even
+    of the same cohort, cannot be joined on the pseudonym. Drops every other identifier
+    column (``id_foyer``, internal ``pid``, ``id_referent``) and shuffles the rows (sorted by
+    pseudonym), so the row order does not link two exports either. Every call appends a line
+    to the audit log at ``log_path`` (who, role, when, snapshot, filters, format, rows).
+    """
+    salt = secrets.token_bytes(32)
+    out = frame
+    if "id_beneficiaire" in frame.columns:
+        out = frame.with_columns(pseudonyme=_pseudonyms(frame["id_beneficiaire"], salt))
+        out = out.select("pseudonyme", *[c for c in frame.columns if c != "id_beneficiaire"])
+    out = out.drop([c for c in IDENTIFIERS if c in out.columns])
+    if "pseudonyme" in out.columns:
+        out = out.sort("pseudonyme", maintain_order=True)
+    record(log_path, audit, out.height)
+    return out
 
 
 FORMATS = {

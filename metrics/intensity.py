@@ -8,10 +8,13 @@ cluster of the variance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from metrics.base import INDICATOR_SCHEMA, Period, day
 from metrics.stats import clustered_ratio_from_sums, normal_interval
+from queries import schema
 
 WEEK_KEYS = ("part_semaines_15h", "heures_hebdo_moyennes", "part_semaines_contact")
 MONTH_KEY = "part_mois_rendez_vous"
@@ -195,3 +198,38 @@ def intensity_indicators(
             clustered_rows(MONTH_KEY, months, "y", membership, share=True),
         ]
     )
+
+
+# --------------------------------------------------------------------------- caseload
+
+
+def caseload_by_territoire(caseload: pl.DataFrame, pilot: str) -> pl.DataFrame:
+    """Caseload per referent FTE summed over organismes: one row per territoire (pilot
+    first), then « Reste du département » (every territoire but the pilot) and « Ensemble ».
+
+    Input: the frame of ``metrics.series.caseload`` (territoire, organisme, referents, etp,
+    personnes). Columns: group, referents, etp, personnes, personnes_par_etp (null when no FTE).
+    """
+    sums = [
+        pl.col("referents").sum().cast(pl.Int64).alias("referents"),
+        pl.col("etp").sum().alias("etp"),
+        pl.col("personnes").sum().cast(pl.Int64).alias("personnes"),
+    ]
+    own = caseload.group_by(pl.col("territoire").alias("group")).agg(*sums)
+    own = own.sort(pl.col("group") != pilot, "group")
+    rest = caseload.filter(pl.col("territoire") != pilot).select(
+        pl.lit(schema.RESTE).alias("group"), *sums
+    )
+    everyone = caseload.select(pl.lit(schema.ENSEMBLE).alias("group"), *sums)
+    out = pl.concat([own, rest, everyone])
+    return out.with_columns(
+        personnes_par_etp=pl.when(pl.col("etp") > 0).then(pl.col("personnes") / pl.col("etp"))
+    )
+
+
+def with_group_total(
+    frame: pl.DataFrame, count: str, name: str, by: str | Sequence[str] = "group"
+) -> pl.DataFrame:
+    """Add the total of ``count`` over the rows of the same ``by`` as column ``name`` (the
+    denominator of a share computed within each group, e.g. the hours distribution)."""
+    return frame.with_columns(pl.col(count).sum().over(by).alias(name))

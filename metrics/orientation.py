@@ -5,10 +5,12 @@ Definitions: ``indicators.md``, section Orientation. Entry cohort C = {A <= O <=
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
-from metrics import survival
+from metrics import registry, survival
 from metrics.base import (
     INDICATOR_SCHEMA,
     Period,
@@ -19,6 +21,14 @@ from metrics.base import (
 from queries import schema
 
 MODALITE_KEYS = {m: f"part_modalite_{m}" for m in schema.MODALITE}
+
+
+def within_days(key: str) -> int:
+    """N of a « within N days » share (the registry's ``within_days``)."""
+    days = registry.get(key).within_days
+    if days is None:
+        raise KeyError(f"{key} has no « within » limit")
+    return days
 
 
 def entry_cohort(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
@@ -82,22 +92,24 @@ def orientation_indicators(
         "d",
         "modalite",
     )
-    oriented_30 = (
+    within_or = within_days("part_orientes_30j")
+    oriented_in_time = (
         pl.col("orr").is_not_null()
-        & (pl.col("orr") - pl.col("o") <= 30)
+        & (pl.col("orr") - pl.col("o") <= within_or)
         & (pl.col("f").is_null() | (pl.col("orr") <= pl.col("f")))
     )
     parts.append(
         share_rows(
             "part_orientes_30j",
-            count_by_group(flags, membership, pl.col("o") <= s - 30, oriented_30),
+            count_by_group(flags, membership, pl.col("o") <= s - within_or, oriented_in_time),
         )
     )
-    diag_15 = pl.col("d").is_not_null() & (pl.col("d") - pl.col("o") <= 15)
+    within_d = within_days("part_diagnostic_15j")
+    diagnosed_in_time = pl.col("d").is_not_null() & (pl.col("d") - pl.col("o") <= within_d)
     parts.append(
         share_rows(
             "part_diagnostic_15j",
-            count_by_group(flags, membership, pl.col("o") <= s - 15, diag_15),
+            count_by_group(flags, membership, pl.col("o") <= s - within_d, diagnosed_in_time),
         )
     )
     oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)
@@ -148,3 +160,186 @@ def mean_delay_rows(cohort: pl.DataFrame, membership: pl.DataFrame, s: int) -> p
         (pl.col("mean") + half).alias("ci_high"),
         pl.col("var"),
     ).cast({k: v for k, v in INDICATOR_SCHEMA.items()})
+
+
+# --------------------------------------------------------------------------- distributions
+# Classes of the delay Or − O in whole days: (label, lowest day, highest day or None).
+# The limits 15 and 30 are the pilot's diagnostic and orientation targets.
+DELAY_BINS: tuple[tuple[str, int, int | None], ...] = (
+    ("0 à 7 j", 0, 7),
+    ("8 à 15 j", 8, 15),
+    ("16 à 30 j", 16, 30),
+    ("31 à 60 j", 31, 60),
+    ("61 à 90 j", 61, 90),
+    ("91 à 180 j", 91, 180),
+    ("181 à 365 j", 181, 365),
+    ("plus de 365 j", 366, None),
+)
+
+QUANTILES: tuple[tuple[str, float], ...] = (
+    ("p10", 0.10),
+    ("p25", 0.25),
+    ("mediane", 0.50),
+    ("p75", 0.75),
+    ("p90", 0.90),
+)
+
+
+def delays_by_group(
+    people: pl.DataFrame, membership: pl.DataFrame, period: Period, s: int
+) -> pl.DataFrame:
+    """Per (person, group): the delay Or − O in days, for the people of the entry cohort C
+    oriented on or before S (the population of ``delai_orientation_moyen``).
+
+    Columns: pid, group, delay (Int32).
+    """
+    return (
+        delays(entry_cohort(people, period, s), s)
+        .join(membership, on="pid")
+        .select("pid", "group", pl.col("delay").cast(pl.Int32))
+    )
+
+
+def _bin_label(delay: pl.Expr, bins: Sequence[tuple[str, int, int | None]]) -> pl.Expr:
+    expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    for label, low, high in bins:
+        cond = delay >= low if high is None else delay.is_between(low, high)
+        expr = expr.when(cond).then(pl.lit(label))
+    return expr.otherwise(pl.lit(None, pl.String))
+
+
+def delay_histogram(
+    delays_frame: pl.DataFrame,
+    groups: Sequence[str],
+    bins: Sequence[tuple[str, int, int | None]] = DELAY_BINS,
+) -> pl.DataFrame:
+    """People by class of delay, per group, every (group, class) present (zero-filled).
+
+    Columns: group, classe, jours_min, jours_max, personnes, personnes_total (oriented people
+    of the group), part (personnes / personnes_total, null for an empty group) and
+    part_cumulee (share oriented within ``jours_max`` days, among the oriented).
+    """
+    order = {label: i for i, (label, _, _) in enumerate(bins)}
+    grid = pl.DataFrame(
+        [(g, label, low, high) for g in groups for label, low, high in bins],
+        schema={
+            "group": pl.String,
+            "classe": pl.String,
+            "jours_min": pl.Int32,
+            "jours_max": pl.Int32,
+        },
+        orient="row",
+    )
+    counts = (
+        delays_frame.filter(pl.col("group").is_in(list(groups)))
+        .group_by("group", _bin_label(pl.col("delay"), bins).alias("classe"))
+        .agg(personnes=pl.len().cast(pl.Int64))
+    )
+    total = pl.col("personnes").sum().over("group")
+    out = (
+        grid.join(counts, on=["group", "classe"], how="left")
+        .with_columns(
+            pl.col("personnes").fill_null(0),
+            ordre=pl.col("classe").replace_strict(order, return_dtype=pl.Int32),
+        )
+        .sort(pl.col("group").replace_strict({g: i for i, g in enumerate(groups)}), "ordre")
+        .with_columns(personnes_total=total)
+        .with_columns(
+            part=pl.when(pl.col("personnes_total") > 0).then(
+                pl.col("personnes") / pl.col("personnes_total")
+            ),
+            part_cumulee=pl.when(pl.col("personnes_total") > 0).then(
+                pl.col("personnes").cum_sum().over("group") / pl.col("personnes_total")
+            ),
+        )
+    )
+    return out.select(
+        "group",
+        "classe",
+        "jours_min",
+        "jours_max",
+        "personnes",
+        "personnes_total",
+        "part",
+        "part_cumulee",
+    )
+
+
+def delay_summary(delays_frame: pl.DataFrame, groups: Sequence[str]) -> pl.DataFrame:
+    """Per group: number of oriented people, mean delay and the quantiles P10, P25, median,
+    P75, P90 of the observed delays (linear interpolation), null for an empty group.
+
+    The median here is that of the *observed* delays of the oriented; the headline median
+    (``delai_orientation_median``) is the Kaplan–Meier one, which also counts those not yet
+    oriented.
+    """
+    delay = pl.col("delay").cast(pl.Float64)
+    stats = delays_frame.group_by("group").agg(
+        pl.len().cast(pl.Int64).alias("personnes"),
+        delay.mean().alias("moyenne"),
+        *[delay.quantile(q, interpolation="linear").alias(name) for name, q in QUANTILES],
+    )
+    grid = pl.DataFrame({"group": list(groups)}, schema={"group": pl.String})
+    return (
+        grid.join(stats, on="group", how="left")
+        .with_columns(pl.col("personnes").fill_null(0))
+        .select("group", "personnes", "moyenne", *[name for name, _ in QUANTILES])
+    )
+
+
+def first_orientation_shares(
+    people: pl.DataFrame,
+    membership: pl.DataFrame,
+    period: Period,
+    s: int,
+    column: str = "organisme",
+    codes: Sequence[str] = schema.ORGANISME,
+    groups: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Among the entry cohort C oriented on or before S: share whose first orientation has
+    each value of ``column`` (organisme référent by default), per group, Wilson 95 %.
+
+    Columns: group, <column>, value, numerator, denominator, ci_low, ci_high; one row per
+    (group, code) for ``groups`` (default: the groups of ``membership``), in that order; an
+    empty group gives null values and zero counts.
+    """
+    cohort = entry_cohort(people, period, s)
+    oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)
+    parts = [
+        share_rows(
+            code, count_by_group(cohort, membership, oriented, pl.col(column) == code)
+        ).with_columns(pl.col("indicator").alias(column))
+        for code in codes
+    ]
+    if groups is None:
+        groups = membership["group"].unique(maintain_order=True).to_list()
+    grid = pl.DataFrame(
+        [(g, c) for g in groups for c in codes],
+        schema={"group": pl.String, column: pl.String},
+        orient="row",
+    )
+    out = pl.concat(parts).drop("indicator", "var")
+    return (
+        grid.join(out, on=["group", column], how="left")
+        .with_columns(pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0.0))
+        .select("group", column, "value", "numerator", "denominator", "ci_low", "ci_high")
+    )
+
+
+def oriented_share_curve(curves: pl.DataFrame) -> pl.DataFrame:
+    """A Kaplan–Meier curve of the delay to orientation read as the share oriented:
+    part_orientee = 1 − Ŝ(t), with its band (1 − upper, 1 − lower). Where the log(−log) band
+    is undefined (Ŝ = 1 or 0) the band collapses onto the curve.
+
+    Columns: group, t, n_at_risk, events, censored, part_orientee, ic_bas, ic_haut.
+    """
+    return curves.select(
+        "group",
+        "t",
+        "n_at_risk",
+        "events",
+        "censored",
+        (1 - pl.col("survival")).alias("part_orientee"),
+        (1 - pl.col("ci_high").fill_null(pl.col("survival"))).alias("ic_bas"),
+        (1 - pl.col("ci_low").fill_null(pl.col("survival"))).alias("ic_haut"),
+    )

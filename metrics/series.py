@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 
 import polars as pl
 
 from metrics import registry, survival
 from metrics.base import day, to_date
+from metrics.disclosure import Protection
 from metrics.employment import employment_flags, employment_indicators
 from metrics.engine import Scope
 from metrics.intensity import (
@@ -24,7 +26,13 @@ from metrics.intensity import (
     monday_on_or_before,
     month_index,
 )
-from metrics.orientation import entry_cohort, orientation_indicators, survival_data
+from metrics.orientation import (
+    delays_by_group,
+    entry_cohort,
+    first_orientation_shares,
+    orientation_indicators,
+    survival_data,
+)
 
 SEP = "\x1f"  # separator of composite (group, month) labels
 
@@ -287,6 +295,14 @@ def orientation_km(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     membership = sc.membership.filter(pl.col("group").is_in(groups))
     surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
     return survival.with_origin(survival.curves(surv, membership))
+
+
+# Disclosure of employment_curves: the estimate rests on the people at risk.
+CURVE_PROTECTION = Protection(
+    counts=("n_at_risk", "events", "censored"),
+    shares={"cumulative": "n_at_risk"},
+    intervals={"cumulative": ("cum_low", "cum_high")},
+)
 
 
 def employment_curves(
@@ -589,7 +605,23 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
     )
 
 
+# --------------------------------------------------------------------------- delays
+
+
+def scope_delays(sc: Scope, groups: Sequence[str]) -> pl.DataFrame:
+    """Per-person delays (cohort C oriented by S) of the people of ``groups``."""
+    membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
+    return delays_by_group(sc.people, membership, sc.period, sc.s)
+
+
+def organisme_shares(sc: Scope, groups: Sequence[str]) -> pl.DataFrame:
+    """Shares of the first organisme référent (cohort C oriented by S) for ``groups``."""
+    membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
+    return first_orientation_shares(sc.people, membership, sc.period, sc.s, groups=groups)
+
+
 __all__ = [
+    "CURVE_PROTECTION",
     "by_attribute",
     "by_entry_month",
     "caseload",
@@ -597,7 +629,9 @@ __all__ = [
     "hours_by_activity",
     "hours_distribution",
     "intensity_by_month",
+    "organisme_shares",
     "orientation_km",
     "registry",
+    "scope_delays",
     "stock_series",
 ]

@@ -1,5 +1,5 @@
 """Cohortes et exports: a precise cohort builder on top of the sidebar view, the cohort's size
-and profile, and downloads (pseudonymous rows through data_cohort.row_export, aggregates
+and profile, and downloads (pseudonymous rows through exports.row_export, aggregates
 through display). Every criterion lives in the URL (parameters ``c_*``), like the sidebar."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dashboard import (
     access,
     audit,
     charts,
-    data_cohort,
+    data,
     display,
     exports,
     fmt,
@@ -298,7 +298,7 @@ SUMMARY = display.Protection(
     counts=("effectif", "foyers", "population"),
     shares={"part": "population"},
 )  # the « Ensemble » row is the sum of the three others (secondary suppression)
-summary = data_cohort.summary(view, spec)
+summary = data.cohort_summary(view, spec)
 safe_summary = display.protect(summary, SUMMARY)
 
 
@@ -377,7 +377,7 @@ def build_months(safe: pl.DataFrame) -> go.Figure:
 
 display.chart(
     build_months,
-    data_cohort.monthly_entries(view, spec, month_col),
+    data.cohort_monthly_entries(view, spec, month_col),
     name=f"cohorte_par_mois_{month_col}",
     key="cohorte_mois",
     protection=COUNTS,
@@ -398,7 +398,7 @@ PROFILE = display.Protection(
     totals=("variable",),  # within a variable, categories add up to total / total_reference
 )
 COHORT_COLOUR = charts.OTHERS[0]
-profile = data_cohort.profile(view, spec)
+profile = data.cohort_profile(view, spec)
 
 
 def build_profile(safe: pl.DataFrame) -> go.Figure:
@@ -489,7 +489,7 @@ st.markdown(
 )
 role = access.current_role()
 raw_allowed = access.sees_raw(role)  # decided on the server: rows are not even built otherwise
-rows = data_cohort.export_frame(view, spec) if raw_allowed else None
+rows = data.export_frame(view, spec) if raw_allowed else None
 stamp = dt.date.today().isoformat()
 base_name = f"cohorte_lignes_snapshot_{view.date.isoformat()}_{stamp}"
 audit_filters = {
@@ -509,7 +509,7 @@ def _export(writer: Callable[[pl.DataFrame], bytes], ext: str) -> Callable[[], b
         filters=audit_filters,
         format=ext,
     )
-    return lambda: writer(data_cohort.row_export(rows, audit=context, log_path=ctx.cfg.audit_log))
+    return lambda: writer(exports.row_export(rows, audit=context, log_path=ctx.cfg.audit_log))
 
 
 if rows is None:

@@ -11,8 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, components, data, display, fmt, layout
-from dashboard import data_territories as dterr
-from metrics import employment, registry
+from metrics import compare, employment, registry, series
 from queries import schema
 
 ctx = layout.page(
@@ -70,7 +69,9 @@ st.markdown("\n".join(headline(k) for k in (RATE_6M, DURABLE_6M, RATE_12M)))
 
 did = {
     r["indicator"]: r
-    for r in display.protect(dterr.did_summary(view), dterr.DID_SUMMARY_FRAME).iter_rows(named=True)
+    for r in display.protect(data.did_summary(view), compare.DID_SUMMARY_PROTECTION).iter_rows(
+        named=True
+    )
 }
 if did.get(RATE_6M, {}).get("estimate") is not None:
     d = did[RATE_6M]
@@ -146,7 +147,7 @@ for column, durable, key in ((left, False, RATE_6M), (right, True, DURABLE_6M)):
             curves,
             name="courbe_emploi_durable" if durable else "courbe_emploi",
             key="emploi_courbe_durable" if durable else "emploi_courbe",
-            protection=dterr.CURVE_FRAME,
+            protection=series.CURVE_PROTECTION,
             keys=[key],
             alt=(
                 f"Courbes en escalier de la part cumulée des personnes ayant repris "
@@ -167,7 +168,7 @@ st.caption(
     "mais pas ici."
 )
 GROUPS3 = (pilot, reste, ensemble)
-contracts = dterr.first_job_by_contract(view, GROUPS3, employment.horizon(RATE_6M))
+contracts = data.first_job_by_contract(view, GROUPS3, employment.horizon(RATE_6M))
 CONTRACT_COLOURS = {
     "cdi": "#009E73",
     "cdd_6_mois_plus": "#56B4E9",
@@ -219,7 +220,8 @@ def build_contracts(frame: pl.DataFrame) -> go.Figure:
 
 
 durable = display.protect(
-    dterr.durable_first_jobs(view, GROUPS3, employment.horizon(RATE_6M)), dterr.DURABLE_FRAME
+    data.durable_first_jobs(view, GROUPS3, employment.horizon(RATE_6M)),
+    employment.DURABLE_PROTECTION,
 )
 durable_by = {r["group"]: r for r in durable.iter_rows(named=True)}
 alt_parts = [
@@ -232,7 +234,7 @@ display.chart(
     contracts,
     name="premier_emploi_par_contrat",
     key="emploi_contrats",
-    protection=dterr.CONTRACTS_FRAME,
+    protection=employment.CONTRACTS_PROTECTION,
     keys=[RATE_6M, DURABLE_6M],
     alt="Barres empilées de la répartition des premiers emplois par type de contrat. "
     + " ; ".join(alt_parts)

@@ -9,7 +9,6 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, components, data, display, fmt, layout
-from dashboard import data_orientation as do
 from metrics import registry
 from metrics.intensity import HOURS_THRESHOLD
 from queries import schema
@@ -139,7 +138,7 @@ def build_distribution(safe: pl.DataFrame) -> go.Figure:
 with left:
     display.chart(
         build_distribution,
-        do.hours_distribution(view, GROUPS),
+        data.hours_shares(view, GROUPS),
         name="repartition_heures_hebdomadaires",
         key="int_distribution",
         protection=display.Protection(
@@ -312,7 +311,7 @@ def build_caseload_totals(safe: pl.DataFrame) -> go.Figure:
 with left:
     display.chart(
         build_caseload_totals,
-        do.caseload_by_territoire(view),
+        data.caseload_by_territoire(view),
         name="charge_par_etp_territoire",
         key="int_caseload_total",
         protection=display.Protection(
@@ -358,7 +357,7 @@ def build_caseload_detail(safe: pl.DataFrame) -> go.Figure:
 with right:
     display.chart(
         build_caseload_detail,
-        do.caseload(view),
+        data.caseload(view),
         name="charge_par_etp_territoire_organisme",
         key="int_caseload_detail",
         protection=display.Protection(

@@ -9,10 +9,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, components, data, display, fmt, layout
-from dashboard import data_orientation as do
 from metrics import registry
-from metrics.orientation import MODALITE_KEYS
-from metrics.orientation_pages import DIAGNOSTIC_WITHIN_DAYS, ORIENTATION_WITHIN_DAYS
+from metrics.orientation import MODALITE_KEYS, within_days
 from queries import schema
 
 ctx = layout.page(
@@ -36,6 +34,8 @@ HEADLINE = (
     "part_diagnostic_15j",
     "part_orientes_30j",
 )
+DIAGNOSTIC_WITHIN_DAYS = within_days("part_diagnostic_15j")
+ORIENTATION_WITHIN_DAYS = within_days("part_orientes_30j")
 ORIENTATION_KEYS = tuple(i.key for i in registry.INDICATORS if i.family == "orientation")
 
 components.comparison_notice(view.filters.territoires, pilot)
@@ -93,7 +93,7 @@ def build_histogram(safe: pl.DataFrame) -> go.Figure:
 with left:
     display.chart(
         build_histogram,
-        do.delay_histogram(view, GROUPS),
+        data.delay_histogram(view, GROUPS),
         name="delais_orientation_par_classe",
         key="orient_hist",
         protection=display.Protection(
@@ -178,7 +178,7 @@ def build_box(safe: pl.DataFrame) -> go.Figure:
 with right:
     display.chart(
         build_box,
-        do.delay_summary(view, GROUPS),
+        data.delay_summary(view, GROUPS),
         name="delais_orientation_quantiles",
         key="orient_box",
         protection=display.Protection(
@@ -234,7 +234,7 @@ def build_km(safe: pl.DataFrame) -> go.Figure:
 
 display.chart(
     build_km,
-    do.oriented_share_curve(view, GROUPS),
+    data.oriented_share_curve(view, GROUPS),
     name="courbes_kaplan_meier_orientation",
     key="orient_km",
     protection=display.Protection(
@@ -374,7 +374,7 @@ def build_organismes(safe: pl.DataFrame) -> go.Figure:
 with right:
     display.chart(
         build_organismes,
-        do.organisme_shares(view, GROUPS),
+        data.organisme_shares(view, GROUPS),
         name="organismes_premiere_orientation",
         key="orient_organismes",
         alt=f"Diagramme en barres des parts de chaque organisme référent (Département, France "

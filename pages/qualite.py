@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, data_cohort, display, fmt, layout
+from dashboard import charts, data, display, fmt, layout
 from metrics import quality
 from queries import diff, schema
 from queries.errors import DataError
@@ -103,7 +103,7 @@ else:
 
 # --------------------------------------------------------------------------- changes
 st.subheader("Ce qui a changé depuis le snapshot précédent")
-previous = data_cohort.previous_valid(ctx.data_dir, ctx.date)
+previous = data.previous_valid(ctx.data_dir, ctx.date)
 if previous is None:
     st.info(
         f"Pas de snapshot valide antérieur au {fmt.date(ctx.date)} : rien à comparer.",
@@ -112,7 +112,7 @@ if previous is None:
     st.stop()
 
 try:
-    changes = data_cohort.snapshot_diff(ctx.data_dir, previous, ctx.date)
+    changes = data.snapshot_diff(ctx.data_dir, previous, ctx.date)
 except DataError as err:
     log.error("%s", err)
     st.error(fmt.plain(err.message_fr))

@@ -12,7 +12,6 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from dashboard import charts, data, display, fmt, layout, urlstate
-from dashboard import data_territories as dterr
 from metrics import compare, registry
 from metrics.engine import did_windows
 from queries import geo, schema
@@ -116,9 +115,9 @@ safe_chosen = display.protect(chosen, display.INDICATOR_FRAME)
 
 st.subheader(f"{ind.label} par {level_word}")
 try:
-    shapes = dterr.commune_shapes(view.data_dir)
-    borders = dterr.group_borders(view.data_dir, view.date, level)
-    pilot_border = dterr.group_borders(view.data_dir, view.date, "territoire").filter(
+    shapes = data.commune_shapes(view.data_dir)
+    borders = data.group_borders(view.data_dir, view.date, level)
+    pilot_border = data.group_borders(view.data_dir, view.date, "territoire").filter(
         pl.col("group") == pilot
     )
 except DataError as err:
@@ -517,8 +516,8 @@ st.caption(
     f"(évolution du {pilot}) − (évolution du reste) ; tirets : le {pilot} s'il avait suivi "
     "l'évolution du reste."
 )
-cells = dterr.did_cells(view)
-summary = display.protect(dterr.did_summary(view), dterr.DID_SUMMARY_FRAME)
+cells = data.did_cells(view)
+summary = display.protect(data.did_summary(view), compare.DID_SUMMARY_PROTECTION)
 counterfactual = {r["indicator"]: r["contrefactuel"] for r in summary.iter_rows(named=True)}
 WINDOW_LABELS = {"avant": "Avant", "apres": "Après"}
 
@@ -594,7 +593,7 @@ display.chart(
     cells,
     name="difference_de_differences_cellules",
     key="territoires_did",
-    protection=dterr.DID_CELLS_FRAME,
+    protection=compare.DID_CELLS_PROTECTION,
     keys=list(registry.DID_KEYS),
     alt=f"Quatre petits graphiques (orientés en 30 jours, diagnostic en 15 jours, emploi et "
     f"emploi durable à 6 mois) : valeur avant et après le lancement pour {pilot} et le reste "
@@ -662,10 +661,10 @@ def show_did(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 display.table(
-    dterr.did_summary(view),
+    data.did_summary(view),
     name="difference_de_differences",
     key="territoires_did_table",
-    protection=dterr.DID_SUMMARY_FRAME,
+    protection=compare.DID_SUMMARY_PROTECTION,
     keys=list(registry.DID_KEYS),
     show=show_did(summary),
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from dashboard.audit import FIELDS, ExportContext, read, record
-from dashboard.data_cohort import row_export
+from dashboard.exports import row_export
 
 ROWS = pl.DataFrame(
     {"id_beneficiaire": ["a1", "b2", "c3"], "id_foyer": ["f", "f", "g"], "sexe": ["f", "m", "f"]}

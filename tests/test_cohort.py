@@ -1,4 +1,4 @@
-"""metrics.cohort (selection, profile, export rows) and data_cohort.row_export pinned on a
+"""metrics.cohort (selection, profile, export rows) and exports.row_export pinned on a
 hand-made snapshot. S = 2024-06-30; Laon 02408 (Laonnois), Saint-Quentin 02691, Soissons
 02722, 99999 unknown commune.
 
@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 
 from config import Config
-from dashboard.data_cohort import row_export
+from dashboard.exports import row_export
 from metrics import cohort as C
 from metrics import engine
 from metrics.base import Filters, Period, apply_filters, day, persons

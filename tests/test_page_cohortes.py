@@ -1,6 +1,6 @@
 """The « Cohortes et exports » page with AppTest on the small generated sample: the builder's
 criteria round-trip through the URL and change the figures, the cohort size matches
-metrics.cohort on the same snapshot, and row downloads go through data_cohort.row_export."""
+metrics.cohort on the same snapshot, and row downloads go through exports.row_export."""
 
 from __future__ import annotations
 
@@ -148,16 +148,16 @@ def test_empty_cohort_disables_row_downloads(app_on_sample) -> None:  # type: ig
 def test_row_downloads_are_pseudonymised_by_row_export(
     app_on_sample, deferred, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from dashboard import data_cohort
+    from dashboard import exports
 
     calls: list[int] = []
-    original = data_cohort.row_export
+    original = exports.row_export
 
     def spy(frame: pl.DataFrame, **kw) -> pl.DataFrame:  # type: ignore[no-untyped-def]
         calls.append(frame.height)
         return original(frame, **kw)
 
-    monkeypatch.setattr(data_cohort, "row_export", spy)
+    monkeypatch.setattr(exports, "row_export", spy)
     at = app_on_sample(PAGE, c_droits="clos")
     assert not at.exception
     n = size(at)

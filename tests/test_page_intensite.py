@@ -8,7 +8,7 @@ import json
 import polars as pl
 import pytest
 
-from metrics import orientation_pages as op
+from metrics import intensity as op
 
 PAGE = "pages/intensite.py"
 RESTE, ENSEMBLE = "Reste du département", "Ensemble"

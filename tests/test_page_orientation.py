@@ -9,7 +9,7 @@ import math
 import polars as pl
 import pytest
 
-from metrics import orientation_pages as op
+from metrics import orientation as op
 from metrics.base import Z95, Period, day
 from tests.snapshot_builder import D
 
@@ -81,7 +81,7 @@ def test_delay_histogram_counts_each_class(people, membership) -> None:
     assert laon["personnes_total"].unique().to_list() == [4]
     assert laon["part"].to_list() == pytest.approx([0.5, 0, 0.25, 0, 0.25, 0, 0, 0])
     # oriented within 30 days, among the oriented: 0, 5 and 20 days
-    within_30 = laon.filter(jours_max=op.ORIENTATION_WITHIN_DAYS)["part_cumulee"].item()
+    within_30 = laon.filter(jours_max=op.within_days("part_orientes_30j"))["part_cumulee"].item()
     assert within_30 == pytest.approx(0.75)
     reste = hist.filter(group=RESTE)
     assert reste["personnes"].to_list() == [0, 1, 0, 1, 0, 0, 0, 0]
