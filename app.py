@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from config import ConfigError
-from dashboard import access, data, layout, urlstate
+from dashboard import access, data, fmt, layout, urlstate
 from dashboard.pages import pages_for
 
 log = logging.getLogger("app")
@@ -55,6 +55,9 @@ try:
     layout.setup()
     nav.run()
     complete = True
+except ConfigError as err:  # e.g. a pilot that is no territoire of the referential
+    log.error("%s", err)
+    st.error(fmt.plain(err.message_fr), icon=":material/settings_alert:")
 except Exception as exc:  # a bug, never a traceback for a user (logged in full)
     if os.environ.get("RSA_DEBUG"):  # developers and tests see the exception itself
         raise

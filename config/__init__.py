@@ -13,12 +13,14 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "evaluation.toml"
@@ -53,20 +55,6 @@ class Config:
         default_factory=lambda: MappingProxyType({r: () for r in ROLES})
     )
     source: str = "defaults"
-
-
-def _as_date(value: Any, key: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(
-            f"config key {key!r}: {value!r} is not a date (YYYY-MM-DD)",
-            f"Configuration : la clé « {key} » doit être une date (AAAA-MM-JJ), reçu « {value} ».",
-        ) from exc
 
 
 def _resolve_path(value: str) -> str:
@@ -148,8 +136,122 @@ def check_audit_log(audit_log: str, data_dir: str) -> None:
         )
 
 
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class _Experimentation(_Section):
+    pilote: str = Config.pilot
+    lancement: dt.date = Config.launch
+    fin: dt.date = Config.end
+
+
+class _Donnees(_Section):
+    repertoire: str = "sample_data"
+
+
+class _Confidentialite(_Section):
+    seuil: StrictInt = Field(default=Config.suppression_threshold, ge=1)
+
+
+class _Statistiques(_Section):
+    alpha: float = Field(default=Config.alpha, gt=0, lt=0.5)
+
+
+class _Roles(_Section):
+    direction: list[str] = []
+    prefecture: list[str] = []
+    evaluateur: list[str] = []
+
+
+class _Acces(_Section):
+    mode: Literal["demo", "oidc"] = "demo"
+    fournisseur: str | None = None
+    journal_audit: str = "var/audit.jsonl"
+    roles: _Roles = _Roles()
+
+
+class _File(_Section):
+    """The whole of ``evaluation.toml``: every section and key is known, none is guessed."""
+
+    experimentation: _Experimentation = _Experimentation()
+    donnees: _Donnees = _Donnees()
+    cibles: dict[str, float] = {}
+    references: dict[str, float] = {}
+    confidentialite: _Confidentialite = _Confidentialite()
+    statistiques: _Statistiques = _Statistiques()
+    acces: _Acces = _Acces()
+
+
+_REASONS_FR = {
+    "extra_forbidden": "clé inconnue",
+    "int_type": "doit être un nombre entier",
+    "int_parsing": "doit être un nombre entier",
+    "float_type": "doit être un nombre",
+    "float_parsing": "doit être un nombre",
+    "date_type": "doit être une date (AAAA-MM-JJ)",
+    "date_parsing": "doit être une date (AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "doit être une date (AAAA-MM-JJ)",
+    "string_type": "doit être un texte",
+    "list_type": "doit être une liste",
+    "dict_type": "doit être une section de clés",
+    "model_type": "doit être une section de clés",
+    "literal_error": "valeur non autorisée",
+    "greater_than_equal": "trop petit",
+    "greater_than": "trop petit",
+    "less_than": "trop grand",
+}
+
+
+def _invalid(exc: ValidationError, path: Path) -> ConfigError:
+    """The first validation error, naming the key, in English and French."""
+    err = exc.errors()[0]
+    key = ".".join(str(part) for part in err["loc"])
+    reason_fr = _REASONS_FR.get(err["type"], "valeur invalide")
+    ctx = err.get("ctx") or {}
+    if err["type"] == "literal_error" and "expected" in ctx:
+        reason_fr += f" (attendu : {ctx['expected']})"
+    for bound in ("ge", "gt", "lt"):
+        if bound in ctx:
+            reason_fr += f" (limite : {ctx[bound]})"
+    got = err.get("input")
+    shown = "" if err["type"] == "extra_forbidden" else f", reçu « {got} »"
+    return ConfigError(
+        f"configuration {path}: key {key}: {err['msg']} (input {got!r})",
+        f"Configuration ({path.name}) : la clé « {key} » {reason_fr}{shown}.",
+    )
+
+
+def _check_indicator_keys(section: str, values: Mapping[str, float], path: Path) -> None:
+    """Targets and references must name indicators of the registry (one source)."""
+    from metrics.registry import KEYS  # late: the registry reads Config, not the reverse
+
+    for key in values:
+        if key not in KEYS:
+            raise ConfigError(
+                f"configuration {path}: [{section}] {key} is not an indicator of the registry",
+                f"Configuration ({path.name}) : [{section}] « {key} » n'est pas un indicateur "
+                "connu (voir la page Méthodologie pour la liste des clés).",
+            )
+
+
+def check_pilot(cfg: Config, territoires: Sequence[str]) -> None:
+    """The pilot must be a territoire of the communes referential (a misspelt pilot would
+    otherwise compare nobody with everybody)."""
+    if cfg.pilot not in territoires:
+        known = ", ".join(sorted(t for t in territoires if t))
+        raise ConfigError(
+            f"configuration {cfg.source}: experimentation.pilote {cfg.pilot!r} is not a "
+            f"territoire of communes.csv ({known})",
+            f"Configuration : la clé « experimentation.pilote » (« {cfg.pilot} ») n'est pas un "
+            f"territoire du référentiel des communes (territoires : {known}).",
+        )
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read the configuration (``path``, else env ``RSA_CONFIG``, else the bundled file)."""
+    """Read and validate the configuration (``path``, else env ``RSA_CONFIG``, else the
+    bundled file). Any unknown section or key, a value of the wrong type or out of range, a
+    target or reference for an unknown indicator raises :class:`ConfigError` naming the key."""
     cfg_path = Path(path or os.environ.get("RSA_CONFIG") or DEFAULT_CONFIG_PATH)
     try:
         raw = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
@@ -158,58 +260,46 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             f"configuration file not found: {cfg_path}",
             f"Fichier de configuration introuvable : {cfg_path}.",
         ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"configuration file {cfg_path} unreadable: {exc}",
+            f"Le fichier de configuration {cfg_path.name} est illisible.",
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"configuration file {cfg_path} is not valid TOML: {exc}",
-            f"Le fichier de configuration {cfg_path} est illisible : {exc}.",
+            f"Le fichier de configuration {cfg_path.name} n'est pas un TOML valide : {exc}.",
         ) from exc
-
-    exp = raw.get("experimentation", {})
-    data = raw.get("donnees", {})
-    conf = raw.get("confidentialite", {})
-    acces = raw.get("acces", {})
-    defaults = Config()
-
-    data_dir = os.environ.get("RSA_DATA_DIR") or data.get("repertoire") or defaults.data_dir
-    roles_raw = acces.get("roles", {})
-    unknown_roles = set(roles_raw) - set(ROLES)
-    if unknown_roles:
+    try:
+        file = _File.model_validate(raw)
+    except ValidationError as exc:
+        raise _invalid(exc, cfg_path) from None
+    _check_indicator_keys("cibles", file.cibles, cfg_path)
+    _check_indicator_keys("references", file.references, cfg_path)
+    exp, acces = file.experimentation, file.acces
+    if exp.fin < exp.lancement:
         raise ConfigError(
-            f"config [acces.roles]: unknown roles {sorted(unknown_roles)}; expected {ROLES}",
-            f"Configuration : rôles inconnus {sorted(unknown_roles)} "
-            f"(attendus : {', '.join(ROLES)}).",
+            f"configuration {cfg_path}: experimentation.fin {exp.fin} is before lancement",
+            f"Configuration ({cfg_path.name}) : la clé « experimentation.fin » "
+            f"({exp.fin:%d/%m/%Y}) précède le lancement ({exp.lancement:%d/%m/%Y}).",
         )
-    mode = str(acces.get("mode", defaults.access_mode))
-    if mode not in ("demo", "oidc"):
-        raise ConfigError(
-            f"config [acces] mode must be 'demo' or 'oidc', got {mode!r}",
-            f"Configuration : le mode d'accès doit être « demo » ou « oidc », reçu « {mode} ».",
-        )
-    threshold = int(conf.get("seuil", defaults.suppression_threshold))
-    if threshold < 1:
-        raise ConfigError(
-            f"config [confidentialite] seuil must be >= 1, got {threshold}",
-            "Configuration : le seuil de confidentialité doit être un entier ≥ 1.",
-        )
-    data_dir = _resolve_path(str(data_dir))
-    audit_log = _resolve_path(
-        os.environ.get("RSA_AUDIT_LOG") or str(acces.get("journal_audit", "var/audit.jsonl"))
-    )
+    data_dir = _resolve_path(os.environ.get("RSA_DATA_DIR") or file.donnees.repertoire)
+    audit_log = _resolve_path(os.environ.get("RSA_AUDIT_LOG") or acces.journal_audit)
     check_audit_log(audit_log, data_dir)
-    launch = _as_date(exp.get("lancement", defaults.launch), "lancement")
-    end = _as_date(exp.get("fin", defaults.end), "fin")
+    roles = acces.roles.model_dump()
     return Config(
-        pilot=str(exp.get("pilote", defaults.pilot)),
-        launch=launch,
-        end=end,
+        pilot=exp.pilote,
+        launch=exp.lancement,
+        end=exp.fin,
         data_dir=data_dir,
-        targets=MappingProxyType({k: float(v) for k, v in raw.get("cibles", {}).items()}),
-        references=MappingProxyType({k: float(v) for k, v in raw.get("references", {}).items()}),
-        suppression_threshold=threshold,
-        access_mode=mode,
-        access_provider=str(acces["fournisseur"]) if acces.get("fournisseur") else None,
+        targets=MappingProxyType(dict(file.cibles)),
+        references=MappingProxyType(dict(file.references)),
+        suppression_threshold=file.confidentialite.seuil,
+        alpha=file.statistiques.alpha,
+        access_mode=acces.mode,
+        access_provider=acces.fournisseur or None,
         audit_log=audit_log,
-        roles=MappingProxyType({r: tuple(_role_entries(roles_raw.get(r, ()), r)) for r in ROLES}),
+        roles=MappingProxyType({r: tuple(_role_entries(roles[r], r)) for r in ROLES}),
         source=str(cfg_path),
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from config import Config
+from config import Config, check_pilot
 from metrics import registry
 from metrics.base import (
     Filters,
@@ -86,7 +86,10 @@ def scope(
     level: str = "territoire",
     people: pl.DataFrame | None = None,
 ) -> Scope:
-    """Build the scope of a computation (``people`` may be passed when already built)."""
+    """Build the scope of a computation (``people`` may be passed when already built).
+    Raises :class:`config.ConfigError` when the configured pilot is no territoire of the
+    snapshot's referential."""
+    check_pilot(cfg, snap.communes["territoire"].unique().to_list())
     base = people if people is not None else persons(snap)
     return Scope(
         people=apply_filters(base, filters or Filters()),
