@@ -294,11 +294,20 @@ def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
     """The cohort's person-level rows (still with id_beneficiaire: never shown nor
     downloaded as such; :func:`dashboard.exports.row_export` is the way out)."""
     snap = snapshot(view.data_dir, view.date)
+    rows = cohort(view, spec)
     return cohort_metrics.export_rows(
-        cohort(view, spec),
+        rows,
         emplois=snap.emplois,
         orientations=snap.orientations,
         communes=snap.communes,
+        intensity=intensity.person_intensity(
+            rows,
+            snap.heures_semaine,
+            snap.contacts_semaine,
+            snap.rdv_mois,
+            view.period,
+            day(view.date),
+        ),
     )
 
 

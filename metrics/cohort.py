@@ -20,6 +20,7 @@ import polars as pl
 
 from metrics.base import AGE_BAND_LABELS, Period, day
 from metrics.employment import first_jobs
+from metrics.intensity import PERSON_INTENSITY_COLUMNS
 from queries import schema
 
 # Code standing for a null descriptive value in a spec (« Non renseigné »).
@@ -349,6 +350,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "type_contrat_premier_emploi": "Type de contrat de ce premier emploi",
     "delai_emploi_jours": "Jours entre Or et le premier emploi",
     "delai_emploi_durable_jours": "Jours entre Or et le premier emploi durable",
+    **PERSON_INTENSITY_COLUMNS,
 }
 
 
@@ -358,10 +360,11 @@ def export_rows(
     emplois: pl.DataFrame,
     orientations: pl.DataFrame,
     communes: pl.DataFrame | None = None,
+    intensity: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Person-level rows of a cohort for the evaluators' export: codes as in the data
     contract, dates as dates, no ``id_foyer`` and no internal key. ``id_beneficiaire`` is kept
-    for :func:`dashboard.data_cohort.row_export`, which replaces it by a per-export pseudonym.
+    for :func:`dashboard.exports.row_export`, which replaces it by a per-export pseudonym.
     Columns: ``EXPORT_COLUMNS``, sorted by opening date then id."""
     jobs = first_jobs(cohort, emplois)
     n_orient = (
@@ -370,6 +373,11 @@ def export_rows(
         .agg(nb_orientations=pl.len().cast(pl.Int64))
     )
     frame = cohort.join(jobs, on="pid", how="left").join(n_orient, on="pid", how="left")
+    if intensity is not None:  # metrics.intensity.person_intensity over the same people
+        frame = frame.join(intensity, on="pid", how="left")
+    frame = frame.with_columns(
+        pl.lit(None, pl.Int64).alias(c) for c in PERSON_INTENSITY_COLUMNS if c not in frame.columns
+    )
     if communes is not None:
         names = communes.select("code_commune", "nom_commune").unique("code_commune")
         frame = frame.join(names, on="code_commune", how="left")

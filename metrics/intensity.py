@@ -200,6 +200,52 @@ def intensity_indicators(
     )
 
 
+# Columns of person_intensity (the row export): a group's ratio of their sums is the indicator
+PERSON_INTENSITY_COLUMNS = {
+    "semaines_eligibles": "Semaines éligibles de la période (dénominateur de part_semaines_15h, "
+    "heures_hebdo_moyennes, part_semaines_contact)",
+    "semaines_15h": "Semaines éligibles à 15 h d'activités ou plus",
+    "heures_semaines": "Heures d'activités des semaines éligibles",
+    "semaines_contact": "Semaines éligibles avec au moins un contact",
+    "mois_eligibles": "Mois éligibles de la période (dénominateur de part_mois_rendez_vous)",
+    "mois_rendez_vous": "Mois éligibles avec un rendez-vous",
+}
+
+
+def person_intensity(
+    people: pl.DataFrame,
+    heures_semaine: pl.DataFrame,
+    contacts_semaine: pl.DataFrame,
+    rdv_mois: pl.DataFrame,
+    period: Period,
+    s: int,
+) -> pl.DataFrame:
+    """Per person of ``people``: the counts behind the intensity indicators over [A, B]
+    (:data:`PERSON_INTENSITY_COLUMNS`, zeros for a person never eligible). Summed over a
+    group, semaines_15h / semaines_eligibles is part_semaines_15h, and so on: an evaluator
+    reproduces the figures from the row export."""
+    weeks = person_week_counts(people, heures_semaine, contacts_semaine, period, s).select(
+        "pid",
+        pl.col("n").alias("semaines_eligibles"),
+        pl.col("y15").alias("semaines_15h"),
+        pl.col("hours").alias("heures_semaines"),
+        pl.col("ycontact").alias("semaines_contact"),
+    )
+    months = person_month_counts(people, rdv_mois, period, s).select(
+        "pid", pl.col("n").alias("mois_eligibles"), pl.col("y").alias("mois_rendez_vous")
+    )
+    counts = [c for c in PERSON_INTENSITY_COLUMNS if c != "heures_semaines"]
+    return (
+        people.select("pid")
+        .join(weeks, on="pid", how="left")
+        .join(months, on="pid", how="left")
+        .with_columns(
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
+            pl.col("heures_semaines").fill_null(0.0).cast(pl.Float64),
+        )
+    )
+
+
 # --------------------------------------------------------------------------- caseload
 
 
