@@ -8,17 +8,19 @@ with their motive, communes / EPCI, diploma, job after orientation).
 
 ``export_rows`` builds the person-level rows of a cohort *without* direct identifiers
 (no ``id_foyer``, no internal ``pid``): ``id_beneficiaire`` is still there and must be replaced
-by a per-export pseudonym before leaving the server (``dashboard.data_cohort.row_export``).
+by a per-export pseudonym before leaving the server (``dashboard.exports.row_export``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import polars as pl
 
 from metrics.base import AGE_BAND_LABELS, Period, day
+from metrics.disclosure import Protection
 from metrics.employment import first_jobs
 from metrics.intensity import PERSON_INTENSITY_COLUMNS
 from queries import schema
@@ -26,6 +28,17 @@ from queries import schema
 # Code standing for a null descriptive value in a spec (« Non renseigné »).
 UNKNOWN = "non_renseigne"
 DROITS = ("ouverts", "clos")
+
+
+def code_label(code: str) -> str:
+    """French label of a criterion code: ``UNKNOWN`` reads « Non renseigné »."""
+    return schema.NON_RENSEIGNE if code == UNKNOWN else schema.label_fr(code)
+
+
+def _date_fr(value: dt.date) -> str:
+    """2024-05-31 -> « 31/05/2024 » (as ``dashboard.fmt.date``; metrics never imports the
+    dashboard)."""
+    return value.strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,42 @@ class CohortSpec:
         low = period.start if low is None else max(low, period.start)
         high = period.end if high is None else min(high, period.end)
         return replace(self, **{f"{on}_du": low, f"{on}_au": high})
+
+    def describe(self, commune_names: Mapping[str, str]) -> str:
+        """The spec's criteria in French, « · »-separated (the page's caption and the
+        definition file); « aucun critère supplémentaire » for an empty spec.
+        ``commune_names`` maps commune codes to names (a missing code is shown as is)."""
+        parts = []
+        for label, low, high in (
+            ("ouverture des droits", self.ouverture_du, self.ouverture_au),
+            ("première orientation", self.orientation_du, self.orientation_au),
+        ):
+            if low and high:
+                parts.append(f"{label} du {_date_fr(low)} au {_date_fr(high)}")
+            elif low:
+                parts.append(f"{label} à partir du {_date_fr(low)}")
+            elif high:
+                parts.append(f"{label} jusqu'au {_date_fr(high)}")
+        for label, flag in (
+            ("orienté·e", self.oriente),
+            ("accompagnement rénové", self.renove),
+            ("soumis aux droits et devoirs", self.soumis_dd),
+        ):
+            if flag is not None:
+                parts.append(f"{label} : {'oui' if flag else 'non'}")
+        if self.droits:
+            parts.append("droits ouverts à S" if self.droits == "ouverts" else "droits clos")
+        if self.motifs_fin:
+            parts.append("motif de fin : " + ", ".join(code_label(m) for m in self.motifs_fin))
+        if self.diplomes:
+            parts.append("diplôme : " + ", ".join(code_label(d) for d in self.diplomes))
+        if self.communes:
+            parts.append("communes : " + ", ".join(commune_names.get(c, c) for c in self.communes))
+        if self.emploi is not None:
+            kind = "emploi durable" if self.emploi_durable else "emploi"
+            when = f" dans les {self.emploi_horizon} jours" if self.emploi_horizon else ""
+            parts.append(f"{'avec' if self.emploi else 'sans'} {kind}{when} après l'orientation")
+        return " · ".join(parts) if parts else "aucun critère supplémentaire"
 
 
 def _between(column: str, low: dt.date | None, high: dt.date | None) -> list[pl.Expr]:
@@ -196,6 +245,15 @@ PROFILE_SCHEMA = {
     "total_reference": pl.Int64,
     "part_reference": pl.Float64,
 }
+# How a :func:`profile` frame discloses: within a variable, categories add up to total /
+# total_reference (secondary suppression).
+PROFILE_PROTECTION = Protection(
+    counts=("effectif", "total", "effectif_reference", "total_reference"),
+    shares={"part": "total", "part_reference": "total_reference"},
+    # a share times its total gives its count back: a masked count masks its share
+    numerators={"part": "effectif", "part_reference": "effectif_reference"},
+    totals=("variable",),
+)
 
 
 def _long(frame: pl.DataFrame, variables: list[str]) -> pl.DataFrame:
@@ -276,6 +334,13 @@ SUMMARY_SCHEMA = {
     "population": pl.Int64,
     "part": pl.Float64,
 }
+# How a :func:`summary` frame discloses: the « Ensemble » row is the sum of the three others
+# (secondary suppression).
+SUMMARY_PROTECTION = Protection(
+    counts=("effectif", "foyers", "population"),
+    shares={"part": "population"},
+    numerators={"part": "effectif"},  # part × population would give a masked effectif back
+)
 
 
 def summary(cohort: pl.DataFrame, reference: pl.DataFrame, pilot: str) -> pl.DataFrame:
@@ -303,6 +368,10 @@ def summary(cohort: pl.DataFrame, reference: pl.DataFrame, pilot: str) -> pl.Dat
             pl.col("effectif") / pl.col("population").cast(pl.Float64)
         )
     ).select(list(SUMMARY_SCHEMA))
+
+
+# How a :func:`monthly_entries` frame discloses: months x sides add up to the cohort size.
+MONTHLY_PROTECTION = Protection(counts=("effectif",))
 
 
 def monthly_entries(cohort: pl.DataFrame, pilot: str, date_col: str = "o") -> pl.DataFrame:
@@ -351,6 +420,12 @@ EXPORT_COLUMNS: dict[str, str] = {
     "delai_emploi_jours": "Jours entre Or et le premier emploi",
     "delai_emploi_durable_jours": "Jours entre Or et le premier emploi durable",
     **PERSON_INTENSITY_COLUMNS,
+}
+# The columns of a row export as it leaves the server (dashboard.exports.row_export):
+# ``id_beneficiaire`` replaced by « pseudonyme », first (the export's dictionary).
+EXPORT_COLUMNS_PUBLIC: dict[str, str] = {
+    "pseudonyme": "Pseudonyme propre à cet export (ne permet pas de relier deux exports)",
+    **{k: v for k, v in EXPORT_COLUMNS.items() if k != "id_beneficiaire"},
 }
 
 

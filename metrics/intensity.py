@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from metrics.base import INDICATOR_SCHEMA, Period, day
+from metrics.disclosure import Protection
 from metrics.stats import clustered_ratio_from_sums, normal_interval
 from queries import schema
 
@@ -247,6 +248,11 @@ def person_intensity(
 
 
 # --------------------------------------------------------------------------- caseload
+
+
+# Disclosure of the caseload frames (series.caseload, caseload_by_territoire): the people
+# followed are counted, the ratio rests on them.
+CASELOAD_PROTECTION = Protection(counts=("personnes",), shares={"personnes_par_etp": "personnes"})
 
 
 def caseload_by_territoire(caseload: pl.DataFrame, pilot: str) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from metrics.base import (
     day,
     share_rows,
 )
+from metrics.disclosure import Protection
 from queries import schema
 
 MODALITE_KEYS = {m: f"part_modalite_{m}" for m in schema.MODALITE}
@@ -208,6 +209,14 @@ def _bin_label(delay: pl.Expr, bins: Sequence[tuple[str, int, int | None]]) -> p
     return expr.otherwise(pl.lit(None, pl.String))
 
 
+# Disclosure of delay_histogram: people by class; the classes of a group add up to its total.
+DELAY_HISTOGRAM_PROTECTION = Protection(
+    counts=("personnes", "personnes_total"),
+    shares={"part": "personnes_total", "part_cumulee": "personnes_total"},
+    totals=("group",),
+)
+
+
 def delay_histogram(
     delays_frame: pl.DataFrame,
     groups: Sequence[str],
@@ -263,6 +272,13 @@ def delay_histogram(
         "part",
         "part_cumulee",
     )
+
+
+SUMMARY_STATS = ("moyenne", *(name for name, _ in QUANTILES))
+# Disclosure of delay_summary: every statistic rests on the group's oriented people.
+DELAY_SUMMARY_PROTECTION = Protection(
+    counts=("personnes",), shares=dict.fromkeys(SUMMARY_STATS, "personnes")
+)
 
 
 def delay_summary(delays_frame: pl.DataFrame, groups: Sequence[str]) -> pl.DataFrame:
@@ -324,6 +340,14 @@ def first_orientation_shares(
         .with_columns(pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0.0))
         .select("group", column, "value", "numerator", "denominator", "ci_low", "ci_high")
     )
+
+
+# Disclosure of oriented_share_curve: the estimate rests on the people at risk.
+ORIENTED_CURVE_PROTECTION = Protection(
+    counts=("n_at_risk", "events", "censored"),
+    shares={"part_orientee": "n_at_risk"},
+    intervals={"part_orientee": ("ic_bas", "ic_haut")},
+)
 
 
 def oriented_share_curve(curves: pl.DataFrame) -> pl.DataFrame:

@@ -2,14 +2,38 @@
 beneficiaries whose commune the referential does not know (kept, territoire « Non renseigné »).
 
 Pure functions over a loaded snapshot (no Streamlit); the « Qualité des données » page and the
-report command both call them.
+report command both call them. Also the disclosure specs of the frames of
+:func:`queries.diff.compare_snapshots` (what changed since the previous snapshot) and the shares
+of changed rows per table.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from metrics.disclosure import Protection
 from queries.snapshots import Snapshot
+
+# ``tables`` of queries.diff.compare_snapshots, with the shares of :func:`change_rates`
+CHANGES = Protection(
+    counts=(
+        "lignes_avant",
+        "lignes_apres",
+        "ajoutees",
+        "disparues",
+        "disparues_beneficiaire_disparu",
+        "corrigees",
+    ),
+    shares={
+        "part_ajoutees": "lignes_avant",
+        "part_disparues": "lignes_avant",
+        "part_corrigees": "lignes_avant",
+    },
+)
+# ``evenements_par_table`` of queries.diff.compare_snapshots: event rows gone per table
+EVENTS = Protection(counts=("lignes", "beneficiaires", "lignes_beneficiaire_disparu"))
+# ``corrections`` of queries.diff.compare_snapshots: corrected rows per (table, colonne)
+FIXES = Protection(counts=("lignes", "completees", "effacees", "modifiees"))
 
 
 def rows_by_table(snap: Snapshot) -> pl.DataFrame:
@@ -45,4 +69,22 @@ def unknown_communes_summary(snap: Snapshot) -> tuple[int, int]:
     return int(table["beneficiaires"].sum()), table.height
 
 
-__all__ = ["rows_by_table", "unknown_communes", "unknown_communes_summary"]
+def change_rates(tables: pl.DataFrame) -> pl.DataFrame:
+    """``tables`` of :func:`queries.diff.compare_snapshots` with the shares of rows added,
+    disappeared and corrected, in rows of the previous snapshot (columns part_ajoutees,
+    part_disparues, part_corrigees; a 0 / 0 share is null)."""
+    return tables.with_columns(
+        (pl.col(c) / pl.col("lignes_avant").cast(pl.Float64)).alias(f"part_{c}")
+        for c in ("ajoutees", "disparues", "corrigees")
+    ).with_columns(pl.col("^part_.*$").fill_nan(None))
+
+
+__all__ = [
+    "CHANGES",
+    "EVENTS",
+    "FIXES",
+    "change_rates",
+    "rows_by_table",
+    "unknown_communes",
+    "unknown_communes_summary",
+]

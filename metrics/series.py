@@ -342,6 +342,13 @@ HOUR_BINS = (
 )
 
 
+# Disclosure of hours_distribution (with its per-group total of weeks): weeks by class; the
+# classes of a group add up to its total.
+HOURS_DISTRIBUTION_PROTECTION = Protection(
+    counts=("semaines", "semaines_total"), shares={"part": "semaines_total"}, totals=("group",)
+)
+
+
 def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     """Eligible beneficiary-weeks by weekly hours class (0 h weeks included), per group.
 
@@ -399,6 +406,12 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         .sort("group", "ordre")
         .drop("ordre")
     )
+
+
+# Disclosure of hours_by_activity: mean hours rest on the weeks counted.
+HOURS_BY_ACTIVITY_PROTECTION = Protection(
+    counts=("semaines",), shares={"heures_par_semaine": "semaines"}
+)
 
 
 def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:

@@ -4,54 +4,25 @@ disappeared are flagged)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, display, fmt, layout
+from dashboard import data, display, fmt, layout
+from dashboard import quality_views as views
 from metrics import quality
 from queries import diff, schema
 from queries.errors import DataError
 
 log = logging.getLogger(__name__)
-DETAIL_ROWS = 1_000  # corrected values listed on screen
-TABLE_FR = {
-    "beneficiaires": "Bénéficiaires",
-    "orientations": "Orientations",
-    "activites": "Activités",
-    "contacts": "Contacts",
-    "emplois": "Emplois",
-    "referents": "Référents",
-}
-
-
-def _n(values: pl.Series) -> list[str]:
-    """Protected counts for display: numbers in French, a masking text as it is."""
-    return [fmt.number(v) if isinstance(v, int | float) else str(v) for v in values]
-
-
-def _table_fr(values: pl.Series) -> list[str]:
-    return [TABLE_FR.get(v, v) for v in values]
-
 
 ctx = layout.page("Qualité des données")
 
 st.subheader("Snapshots disponibles")
-rows = [
-    {
-        "snapshot": s.date,
-        "statut": "valide" if s.valid else "invalide",
-        "anomalie": "" if s.valid else s.error.message_fr,  # type: ignore[union-attr]
-    }
-    for s in reversed(data.statuses(ctx.data_dir))
-]
-st.dataframe(
-    pl.DataFrame(rows),
-    hide_index=True,
-    column_config={"snapshot": st.column_config.DateColumn("Snapshot", format="DD/MM/YYYY")},
-)
+snapshots = views.snapshots_table(data.statuses(ctx.data_dir))
+st.dataframe(snapshots, hide_index=True, column_config=views.snapshots_columns())
 
 st.subheader(f"Lignes par table — snapshot du {fmt.date(ctx.date)}")
 counts = quality.rows_by_table(ctx.snap)
@@ -66,10 +37,7 @@ c3.metric(
 st.dataframe(counts, hide_index=True)
 
 st.subheader("Lignes écartées par règle")
-by_rule = ctx.snap.quality.with_columns(
-    pl.col("rule").replace_strict(schema.LABELS_FR, default=pl.col("rule")).alias("regle")
-).select("table", pl.col("rule").alias("code_regle"), "regle", pl.col("rows").alias("lignes"))
-st.dataframe(by_rule, hide_index=True)
+st.dataframe(views.rules_table(ctx.snap.quality), hide_index=True)
 st.caption(
     f"Codes descriptifs inconnus et années de naissance invraisemblables, lus comme vides "
     f"(personne conservée) : **{fmt.number(ctx.snap.code_inconnu)}** bénéficiaires."
@@ -90,10 +58,7 @@ if unknown.height:
     st.dataframe(
         unknown,
         hide_index=True,
-        column_config={
-            "code_commune": st.column_config.TextColumn("Code commune (INSEE)"),
-            "beneficiaires": st.column_config.NumberColumn("Bénéficiaires", format="localized"),
-        },
+        column_config=views.unknown_communes_columns(),
         key="qualite_communes_inconnues",
     )
 else:
@@ -118,18 +83,12 @@ except DataError as err:
     st.error(fmt.plain(err.message_fr))
     st.stop()
 
-st.caption(
-    f"Comparaison des fichiers livrés (avant quarantaine) du snapshot du "
-    f"**{fmt.date(ctx.date)}** avec le snapshot valide précédent, celui du "
-    f"**{fmt.date(previous)}**. Chaque table est comparée sur sa clé naturelle : "
-    + " ; ".join(f"{t} ({', '.join(k)})" for t, k in diff.KEYS.items())
-    + ". Une ligne **corrigée** garde sa clé mais change de valeurs ; une ligne dont la clé "
-    "change (date d'orientation corrigée, par exemple) compte comme disparue et ajoutée."
-)
+st.caption(views.comparison_caption(previous, ctx.date, diff.KEYS))
 tables = changes["tables"]
 gone_people = changes["beneficiaires_disparus"]
 events = tables.filter(pl.col("table").is_in(list(schema.EVENT_TABLES)))
 benef = tables.filter(pl.col("table") == "beneficiaires").row(0, named=True)
+corrected = tables.filter(pl.col("table").is_in(["beneficiaires", "orientations"]))["corrigees"]
 d1, d2, d3, d4 = st.columns(4)
 d1.metric(
     "Bénéficiaires disparus",
@@ -147,9 +106,7 @@ d3.metric(
 )
 d4.metric(
     "Lignes corrigées",
-    fmt.number(
-        tables.filter(pl.col("table").is_in(["beneficiaires", "orientations"]))["corrigees"].sum()
-    ),
+    fmt.number(corrected.sum()),
     help="Bénéficiaires et orientations : même clé, autres valeurs.",
     border=True,
 )
@@ -170,86 +127,22 @@ if gone_events:
         icon=":material/warning:",
     )
 
-CHANGES = display.Protection(
-    counts=(
-        "lignes_avant",
-        "lignes_apres",
-        "ajoutees",
-        "disparues",
-        "disparues_beneficiaire_disparu",
-        "corrigees",
-    ),
-    shares={
-        "part_ajoutees": "lignes_avant",
-        "part_disparues": "lignes_avant",
-        "part_corrigees": "lignes_avant",
-    },
-)
-rates = tables.with_columns(
-    (pl.col(c) / pl.col("lignes_avant").cast(pl.Float64)).alias(f"part_{c}")
-    for c in ("ajoutees", "disparues", "corrigees")
-).with_columns(pl.col("^part_.*$").fill_nan(None))
-
-
-def build_changes(safe: pl.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    for column, name, colour in (
-        ("part_ajoutees", "Lignes ajoutées", charts.OTHERS[0]),
-        ("part_corrigees", "Lignes corrigées", charts.OTHERS[1]),
-        ("part_disparues", "Lignes disparues", charts.PILOT_COLOUR),
-    ):
-        values = safe[column].cast(pl.Float64, strict=False)
-        fig.add_trace(
-            go.Bar(
-                x=_table_fr(safe["table"]),
-                y=values.to_list(),
-                name=name,
-                marker_color=colour,
-                hovertemplate=f"%{{x}} : %{{y:.2%}}<extra>{name}</extra>",
-            )
-        )
-    fig.update_layout(barmode="group")
-    return charts.base_layout(
-        fig,
-        f"Lignes ajoutées, corrigées et disparues entre le {fmt.date(previous)} et le "
-        f"{fmt.date(ctx.date)}, par table (en part des lignes du snapshot précédent)",
-        y_title="part des lignes du snapshot précédent",
-        percent=True,
-    )
-
-
+rates = quality.change_rates(tables)
 display.chart(
-    build_changes,
+    functools.partial(views.changes_figure, previous=previous, current=ctx.date),
     rates,
     name=f"changements_{previous.isoformat()}_{ctx.date.isoformat()}",
     key="qualite_changements",
-    protection=CHANGES,
+    protection=quality.CHANGES,
     alt="Barres groupées par table : lignes ajoutées, corrigées et disparues depuis le "
     "snapshot précédent, en part des lignes de ce snapshot.",
 )
-
-
-def show_changes(safe: pl.DataFrame) -> pl.DataFrame:
-    n = _n
-    return pl.DataFrame(
-        {
-            "Table": _table_fr(safe["table"]),
-            f"Lignes le {fmt.date(previous)}": n(safe["lignes_avant"]),
-            f"Lignes le {fmt.date(ctx.date)}": n(safe["lignes_apres"]),
-            "Ajoutées": n(safe["ajoutees"]),
-            "Disparues": n(safe["disparues"]),
-            "dont de bénéficiaires disparus": n(safe["disparues_beneficiaire_disparu"]),
-            "Corrigées": n(safe["corrigees"]),
-        }
-    )
-
-
 display.table(
     rates,
     name=f"changements_par_table_{previous.isoformat()}_{ctx.date.isoformat()}",
     key="qualite_changements_table",
-    protection=CHANGES,
-    show=show_changes(display.protect(rates, CHANGES)),
+    protection=quality.CHANGES,
+    show=views.changes_table(display.protect(rates, quality.CHANGES), previous, ctx.date),
 )
 
 st.markdown("##### Bénéficiaires disparus")
@@ -259,23 +152,10 @@ if gone_people.height:
         "d'événements à cette date. Identifiants pseudonymes du contrat de données, affichés "
         "pour la vérification auprès du système source (pas de téléchargement)."
     )
-    date_col = st.column_config.DateColumn
     st.dataframe(
         gone_people,
         hide_index=True,
-        column_config={
-            "id_beneficiaire": "Identifiant",
-            "nom_commune": "Commune",
-            "territoire": "Territoire",
-            "date_ouverture_droits": date_col("Ouverture des droits", format="DD/MM/YYYY"),
-            "date_fin_droits": date_col("Fin des droits", format="DD/MM/YYYY"),
-            "motif_fin_droits": "Motif de fin",
-            "soumis_droits_devoirs": "Droits et devoirs",
-            "orientations": "Orientations",
-            "activites": "Activités",
-            "contacts": "Contacts",
-            "emplois": "Emplois",
-        },
+        column_config=views.gone_people_columns(),
         column_order=[c for c in gone_people.columns if c != "code_commune"],
         key="qualite_beneficiaires_disparus",
     )
@@ -283,22 +163,13 @@ else:
     st.success("Aucun bénéficiaire du snapshot précédent n'a disparu.", icon=":material/check:")
 
 st.markdown("##### Événements disparus")
-EVENTS = display.Protection(counts=("lignes", "beneficiaires", "lignes_beneficiaire_disparu"))
 events_gone = changes["evenements_par_table"]
-safe_events = display.protect(events_gone, EVENTS)
 display.table(
     events_gone,
     name=f"evenements_disparus_{previous.isoformat()}_{ctx.date.isoformat()}",
     key="qualite_evenements_disparus",
-    protection=EVENTS,
-    show=pl.DataFrame(
-        {
-            "Table": _table_fr(safe_events["table"]),
-            "Lignes disparues": _n(safe_events["lignes"]),
-            "Bénéficiaires concernés": _n(safe_events["beneficiaires"]),
-            "dont lignes de bénéficiaires disparus": _n(safe_events["lignes_beneficiaire_disparu"]),
-        }
-    ),
+    protection=quality.EVENTS,
+    show=views.events_gone_table(display.protect(events_gone, quality.EVENTS)),
 )
 
 st.markdown("##### Corrections (même clé, autres valeurs)")
@@ -309,35 +180,18 @@ st.caption(
 )
 corrections = changes["corrections"]
 if corrections.height:
-    FIXES = display.Protection(counts=("lignes", "completees", "effacees", "modifiees"))
-    safe_fixes = display.protect(corrections, FIXES)
     display.table(
         corrections,
         name=f"corrections_{previous.isoformat()}_{ctx.date.isoformat()}",
         key="qualite_corrections",
-        protection=FIXES,
-        show=pl.DataFrame(
-            {
-                "Table": _table_fr(safe_fixes["table"]),
-                "Colonne": safe_fixes["colonne"],
-                "Lignes corrigées": _n(safe_fixes["lignes"]),
-                "Complétées": _n(safe_fixes["completees"]),
-                "Effacées": _n(safe_fixes["effacees"]),
-                "Modifiées": _n(safe_fixes["modifiees"]),
-            }
-        ),
+        protection=quality.FIXES,
+        show=views.corrections_table(display.protect(corrections, quality.FIXES)),
     )
     with st.expander("Détail des valeurs corrigées", icon=":material/table:"):
         detail = changes["corrections_detail"]
-        st.caption(
-            f"{fmt.number(detail.height)} valeur(s) corrigée(s)"
-            + (
-                f", les {fmt.number(DETAIL_ROWS)} premières affichées"
-                if detail.height > DETAIL_ROWS
-                else ""
-            )
-            + "."
+        st.caption(views.detail_caption(detail.height))
+        st.dataframe(
+            detail.head(views.DETAIL_ROWS), hide_index=True, key="qualite_corrections_detail"
         )
-        st.dataframe(detail.head(DETAIL_ROWS), hide_index=True, key="qualite_corrections_detail")
 else:
     st.success("Aucune ligne corrigée.", icon=":material/check:")

@@ -379,3 +379,24 @@ def test_summary_by_side(people) -> None:
     empty = C.summary(people.clear(), people.clear(), "Laonnois")
     assert empty["effectif"].to_list() == [0, 0, 0, 0]
     assert empty["part"].null_count() == 4
+
+
+def test_a_masked_cohort_size_masks_its_share_of_the_population() -> None:
+    """part × population would give the masked effectif back (found while thinning the page)."""
+    from metrics.disclosure import MASK_COLUMN, suppress
+
+    frame = pl.DataFrame(
+        {"groupe": ["A", "B"], "effectif": [5, 40], "foyers": [5, 30], "population": [100, 400],
+         "part": [0.05, 0.1]}
+    )  # fmt: skip
+    safe = suppress(frame, C.SUMMARY_PROTECTION, 11)
+    a, b = safe.row(0, named=True), safe.row(1, named=True)
+    assert a["effectif"] is None and a["part"] is None and "part" in a[MASK_COLUMN]
+    assert b["part"] == 0.1 and b[MASK_COLUMN] == []
+    profile = pl.DataFrame(
+        {"variable": ["sexe", "sexe"], "code": ["f", "m"], "effectif": [4, 30], "total": [34, 34],
+         "part": [4 / 34, 30 / 34], "effectif_reference": [50, 60],
+         "total_reference": [110, 110], "part_reference": [50 / 110, 60 / 110]}
+    )  # fmt: skip
+    masked = suppress(profile, C.PROFILE_PROTECTION, 11)
+    assert masked["part"].to_list() == [None, None]  # 4 < 11, and 30 = 34 − 4 gives it back

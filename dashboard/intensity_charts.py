@@ -1,0 +1,243 @@
+"""Figures of the « Intensité de l'accompagnement » page.
+
+Pure builders (no widget drawn, no data read): each turns a frame of :mod:`dashboard.data`,
+*after* protection by :func:`dashboard.display.protect`, into a Plotly figure. The pilot, the
+configuration and the period are passed in, never read from the page. Pass them with
+:func:`functools.partial` to get the one-argument builder :func:`dashboard.display.chart`
+expects. The hours histogram is :func:`dashboard.orientation_charts.class_histogram`, the
+shape of the delay histogram.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from config import Config
+from dashboard import charts, fmt
+from dashboard.orientation_charts import class_histogram
+from metrics import intensity, registry, series
+from metrics.base import Period
+from metrics.intensity import HOURS_THRESHOLD
+from queries import schema
+
+OTHER_TERRITOIRE_COLOUR = "#A6CEE3"  # other territoires: a light tint of the rest's blue
+
+# disclosure: declared with the frames, in metrics.series and metrics.intensity
+HOURS_PROTECTION = series.HOURS_DISTRIBUTION_PROTECTION
+ACTIVITY_PROTECTION = series.HOURS_BY_ACTIVITY_PROTECTION
+CASELOAD_PROTECTION = intensity.CASELOAD_PROTECTION
+
+
+def _who(pilot: str) -> str:
+    return f"{pilot} et reste du département"
+
+
+def _hours_target(fig: go.Figure, target: float | None) -> None:
+    """A target in hours (charts.add_target writes no unit)."""
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"dash": "dash", "color": charts.TARGET_COLOUR, "width": 1.5},
+            annotation_text=f"Cible : {fmt.number(target)} h",
+            annotation_position="top left",
+        )
+
+
+def hours_histogram(safe: pl.DataFrame, pilot: str) -> go.Figure:
+    """Distribution of the eligible weeks by class of weekly hours
+    (:func:`dashboard.data.hours_shares`), with the target line before the first class
+    from 15 hours (when it is not the first class)."""
+    classes = safe["classe"].unique(maintain_order=True).to_list()
+    first_ok = next((i for i, c in enumerate(classes) if c.startswith("15")), None)
+    return class_histogram(
+        safe,
+        pilot,
+        title="Répartition des semaines par heures d'activité",
+        y_title="Part des semaines-bénéficiaires",
+        subtitle=f"{_who(pilot)} · semaines éligibles, y compris sans activité",
+        x_title="Heures d'activité dans la semaine",
+        target_after=classes[first_ok - 1] if first_ok else None,
+        target_text=f"Cible : {fmt.number(HOURS_THRESHOLD)} h ou plus",
+    )
+
+
+def hours_by_activity(safe: pl.DataFrame, pilot: str) -> go.Figure:
+    """Mean hours per eligible week of each type of activity
+    (:func:`dashboard.data.hours_by_activity`), one colour per group."""
+    frame = safe.with_columns(
+        pl.col("type_activite")
+        .replace_strict(schema.LABELS_FR, default=pl.col("type_activite"))
+        .alias("x")
+    )
+    fig = charts.bars(
+        frame,
+        "x",
+        "heures_par_semaine",
+        pilot,
+        "Heures par semaine selon le type d'activité",
+        y_title="Heures par semaine-bénéficiaire",
+    )
+    charts.subtitle(fig, f"{_who(pilot)} · moyenne sur les semaines éligibles")
+    fig.update_traces(hovertemplate="%{x} : %{y:.2f} h<extra>%{fullData.name}</extra>")
+    fig.update_xaxes(title=None, tickangle=-30)
+    return fig
+
+
+def indicator_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The rows of indicator ``key`` of a tidy indicator frame (by month, by modalité…)."""
+    return frame.filter(pl.col("indicator") == key)
+
+
+def month_lines(
+    safe: pl.DataFrame, *, key: str, x_title: str, cfg: Config, period: Period
+) -> go.Figure:
+    """Intensity indicator ``key`` by calendar month (its rows of
+    :func:`dashboard.data.intensity_by_month`), one line per group with its 95 % band (the
+    person is the cluster), the target and the launch when it falls in ``period``."""
+    ind = registry.get(key)
+    percent = ind.unit == "part"
+    fig = charts.lines_with_band(
+        safe,
+        "month",
+        "value",
+        "ci_low",
+        "ci_high",
+        cfg.pilot,
+        f"{ind.label}, par mois",
+        y_title=ind.label if percent else "Heures par semaine",
+        percent=percent,
+        target=ind.target(cfg) if percent else None,
+        hover_fmt=".1%" if percent else ".1f",
+    )
+    charts.subtitle(fig, f"{_who(cfg.pilot)} · IC 95 % (la personne est la grappe)")
+    if percent:
+        fig.update_yaxes(range=[0, 1.05])
+    else:
+        _hours_target(fig, ind.target(cfg))
+    charts.date_axis(fig)
+    fig.update_xaxes(title=x_title)
+    charts.launch_line(fig, cfg.launch, period.start, period.end)
+    return fig
+
+
+def month_alt(key: str, pilot: str) -> str:
+    """The text alternative of :func:`month_lines`."""
+    return (
+        f"Courbes mensuelles de « {registry.get(key).label} », {pilot} contre reste du "
+        "département, avec intervalles de confiance à 95 % (variance par grappes) et la cible "
+        "en tirets."
+    )
+
+
+def modalite_bars(safe: pl.DataFrame, *, key: str, cfg: Config) -> go.Figure:
+    """Intensity indicator ``key`` by modalité of the first orientation
+    (:func:`dashboard.data.by_attribute` on ``modalite``), pilot first, modalités in the
+    schema's order, with intervals and the target."""
+    ind = registry.get(key)
+    pilot = cfg.pilot
+    percent = ind.unit == "part"
+    order = {m: i for i, m in enumerate(schema.MODALITE)}
+    frame = safe.with_columns(
+        pl.col("modalite").replace_strict(schema.LABELS_FR, default=pl.col("modalite")).alias("x")
+    ).sort(
+        pl.col("group") != pilot,
+        pl.col("modalite").replace_strict(order, default=len(order), return_dtype=pl.Int32),
+    )
+    fig = charts.bars(
+        frame,
+        "x",
+        "value",
+        pilot,
+        f"{ind.label} selon la modalité de la première orientation",
+        y_title=ind.label if percent else "Heures par semaine",
+        percent=percent,
+        low="ci_low",
+        high="ci_high",
+        target=ind.target(cfg) if percent else None,
+    )
+    if not percent:
+        _hours_target(fig, ind.target(cfg))
+    charts.subtitle(fig, f"{_who(pilot)} · IC 95 % (la personne est la grappe)")
+    fig.update_xaxes(title="Modalité de la première orientation")
+    fmt_y = "%{y:.1%}" if percent else "%{y:.1f} h"
+    fig.update_traces(hovertemplate=f"%{{x}} : {fmt_y}<extra>%{{fullData.name}}</extra>")
+    return fig
+
+
+def _territoire_colour(group: str, pilot: str) -> str:
+    if group == pilot:
+        return charts.PILOT_COLOUR
+    if group == schema.RESTE:
+        return charts.REST_COLOUR
+    if group == schema.ENSEMBLE:
+        return charts.ENSEMBLE_COLOUR
+    return OTHER_TERRITOIRE_COLOUR
+
+
+def caseload_totals(safe: pl.DataFrame, pilot: str) -> go.Figure:
+    """People followed per referent FTE of each territoire, the rest and everyone
+    (:func:`dashboard.data.caseload_by_territoire`), the pilot in vermillion."""
+    values = safe["personnes_par_etp"].to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=safe["group"].to_list(),
+            y=values,
+            marker_color=[_territoire_colour(g, pilot) for g in safe["group"].to_list()],
+            text=[fmt.number(v, 1) if v is not None else "" for v in values],
+            textposition="outside",
+            customdata=list(
+                zip(
+                    [fmt.number(v) if v is not None else "–" for v in safe["personnes"]],
+                    [fmt.number(v, 1) if v is not None else "–" for v in safe["etp"]],
+                    strict=True,
+                )
+            ),
+            hovertemplate="%{x} : %{y:.1f} personnes par ETP<br>"
+            "(%{customdata[0]} personnes, %{customdata[1]} ETP)<extra></extra>",
+            showlegend=False,
+        )
+    )
+    charts.base_layout(
+        fig,
+        "Personnes accompagnées par ETP de référent, par territoire",
+        y_title="Personnes par ETP",
+    )
+    charts.subtitle(
+        fig, f"À la date du snapshot · {pilot} en vermillon, reste du département en bleu"
+    )
+    fig.update_xaxes(title=None)
+    return fig
+
+
+def caseload_detail(safe: pl.DataFrame, pilot: str) -> go.Figure:
+    """People followed per referent FTE by territoire and organisme référent
+    (:func:`dashboard.data.caseload`): one colour per organisme, the pilot first."""
+    order = {o: i for i, o in enumerate(schema.ORGANISME)}
+    frame = safe.sort(
+        pl.col("organisme").replace_strict(order, default=len(order), return_dtype=pl.Int32),
+        pl.col("territoire") != pilot,
+        "territoire",
+    ).with_columns(
+        pl.col("organisme")
+        .replace_strict(schema.LABELS_FR, default=pl.col("organisme"))
+        .alias("group")
+    )
+    fig = charts.bars(
+        frame,
+        "territoire",
+        "personnes_par_etp",
+        pilot,
+        "Personnes accompagnées par ETP, par organisme référent",
+        y_title="Personnes par ETP",
+    )
+    charts.subtitle(fig, "À la date du snapshot · chaque territoire, par organisme")
+    # four organismes do not fit on one legend row at half width: legend on the right
+    fig.update_layout(
+        legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top"}
+    )
+    fig.update_traces(
+        hovertemplate="%{x} : %{y:.1f} personnes par ETP<extra>%{fullData.name}</extra>"
+    )
+    fig.update_xaxes(title=None)
+    return fig
