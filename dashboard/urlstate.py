@@ -57,9 +57,8 @@ def raw(param: str) -> list[str]:
     return list(st.query_params.get_all(param))
 
 
-def parse_date(param: str, values: Sequence[str], low: dt.date, high: dt.date) -> dt.date | None:
-    """One date from a parameter's values: None when absent, malformed or repeated (with a
-    notice); clamped into [low, high] (with a notice)."""
+def _single(param: str, values: Sequence[str]) -> str | None:
+    """The one value of a single-valued parameter; None when absent or repeated (notice)."""
     if not values:
         return None
     if len(values) > 1:
@@ -69,7 +68,15 @@ def parse_date(param: str, values: Sequence[str], low: dt.date, high: dt.date) -
             f"repeated {len(values)} times: ignored",
         )
         return None
-    text = values[0]
+    return values[0]
+
+
+def parse_date(param: str, values: Sequence[str], low: dt.date, high: dt.date) -> dt.date | None:
+    """One date from a parameter's values: None when absent, malformed or repeated (with a
+    notice); clamped into [low, high] (with a notice)."""
+    text = _single(param, values)
+    if text is None:
+        return None
     try:
         value = dt.date.fromisoformat(text.strip())
     except ValueError:
@@ -97,14 +104,7 @@ def parse_choice(
 ) -> str | None:
     """One code among ``options``; None when absent, unknown or repeated (with a notice;
     ``unknown_fr``: the notice for an unknown value, ``{value}`` standing for it)."""
-    if not values:
-        return None
-    if len(values) > 1:
-        notice(
-            param,
-            f"Paramètre d'adresse « {param} » donné plusieurs fois : ignoré.",
-            f"repeated {len(values)} times: ignored",
-        )
+    if _single(param, values) is None:
         return None
     if values[0] not in options:
         text = (

@@ -139,6 +139,22 @@ def person_month_counts(
     )
 
 
+def ratio_from_sums(agg: pl.DataFrame, share: bool) -> tuple:
+    """R = Σy/Σn, Var(R) and the normal 95 % interval (clipped to [0, 1] for a share) from
+    per-row sums ``sy``, ``sn``, ``syy``, ``syn``, ``snn`` and ``clusters`` (the person is
+    the cluster; :func:`metrics.stats.clustered_ratio_from_sums`)."""
+    r, var = clustered_ratio_from_sums(
+        agg["sy"].to_numpy(),
+        agg["sn"].to_numpy(),
+        agg["syy"].to_numpy(),
+        agg["syn"].to_numpy(),
+        agg["snn"].to_numpy(),
+        agg["clusters"].to_numpy().astype(float),
+    )
+    low, high = normal_interval(r, var, clip01=share)
+    return r, var, low, high
+
+
 def clustered_rows(
     key: str, per_person: pl.DataFrame, y: str, membership: pl.DataFrame, share: bool
 ) -> pl.DataFrame:
@@ -156,15 +172,7 @@ def clustered_rows(
             clusters=pl.len(),
         )
     )
-    r, var = clustered_ratio_from_sums(
-        agg["sy"].to_numpy(),
-        agg["sn"].to_numpy(),
-        agg["syy"].to_numpy(),
-        agg["syn"].to_numpy(),
-        agg["snn"].to_numpy(),
-        agg["clusters"].to_numpy().astype(float),
-    )
-    low, high = normal_interval(r, var, clip01=share)
+    r, var, low, high = ratio_from_sums(agg, share)
     return pl.DataFrame(
         {
             "indicator": [key] * agg.height,

@@ -25,6 +25,7 @@ from metrics.intensity import (
     monday_on_or_after,
     monday_on_or_before,
     month_index,
+    ratio_from_sums,
 )
 from metrics.orientation import (
     delays_by_group,
@@ -143,17 +144,7 @@ def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> p
 
 def _clustered_month_rows(key: str, agg: pl.DataFrame, share: bool) -> pl.DataFrame:
     """Rows (indicator, group, month, ...) from per-(group, m) sums of the clustered ratio."""
-    from metrics.stats import clustered_ratio_from_sums, normal_interval
-
-    r, var = clustered_ratio_from_sums(
-        agg["sy"].to_numpy(),
-        agg["sn"].to_numpy(),
-        agg["syy"].to_numpy(),
-        agg["syn"].to_numpy(),
-        agg["snn"].to_numpy(),
-        agg["clusters"].to_numpy().astype(float),
-    )
-    low, high = normal_interval(r, var, clip01=share)
+    r, _var, low, high = ratio_from_sums(agg, share)
     m = pl.col("m")
     return (
         pl.DataFrame(

@@ -96,32 +96,25 @@ st.caption(
 cohorts = employment.complete_cohort_months(
     data.by_entry_month(view, SIDES).filter(pl.col("indicator").is_in(KEYS)), view.date
 ).drop("var")
-left, right = st.columns(2)
-for column, key in ((left, RATE_6M), (right, RATE_12M)):
-    with column:
-        display.chart(
-            partial(employment_charts.cohort_rates, key=key, cfg=cfg),
-            cohorts.filter(pl.col("indicator") == key),
-            name=f"{key}_par_mois_orientation",
-            key=f"emploi_cohorte_{key}",
-            keys=[key],
-            alt=f"Courbes mensuelles de l'indicateur « {registry.get(key).label} » par mois de "
-            f"première orientation pour {pilot} et le reste du département, avec intervalles.",
-        )
-
-with st.expander("Emploi durable à 6 mois et sortie du RSA à 12 mois par cohorte"):
-    left, right = st.columns(2)
-    for column, key in ((left, DURABLE_6M), (right, "taux_sortie_rsa_12m")):
-        with column:
-            display.chart(
-                partial(employment_charts.cohort_rates, key=key, cfg=cfg),
-                cohorts.filter(pl.col("indicator") == key),
-                name=f"{key}_par_mois_orientation",
-                key=f"emploi_cohorte_{key}",
-                keys=[key],
-                alt=f"Courbes mensuelles de l'indicateur « {registry.get(key).label} » par mois "
-                f"de première orientation pour {pilot} et le reste du département.",
-            )
+blocks = (
+    (st.container(), (RATE_6M, RATE_12M)),
+    (st.expander("Emploi durable à 6 mois et sortie du RSA à 12 mois par cohorte"),
+     (DURABLE_6M, "taux_sortie_rsa_12m")),
+)  # fmt: skip
+for block, pair in blocks:
+    with block:
+        for column, key in zip(st.columns(2), pair, strict=True):
+            with column:
+                display.chart(
+                    partial(employment_charts.cohort_rates, key=key, cfg=cfg),
+                    cohorts.filter(pl.col("indicator") == key),
+                    name=f"{key}_par_mois_orientation",
+                    key=f"emploi_cohorte_{key}",
+                    keys=[key],
+                    alt=f"Courbes mensuelles de l'indicateur « {registry.get(key).label} » par "
+                    f"mois de première orientation pour {pilot} et le reste du département, "
+                    "avec intervalles.",
+                )
 
 # --------------------------------------------------------------------------- by territory
 
