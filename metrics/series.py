@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from metrics import registry, survival
+from metrics import professionals, registry, survival
 from metrics.base import day, to_date
 from metrics.disclosure import Protection
 from metrics.employment import employment_flags, employment_indicators
@@ -465,10 +465,7 @@ def caseload(sc: Scope) -> pl.DataFrame:
     departed). Columns: territoire, organisme, referents, etp, personnes, personnes_par_etp.
     """
     s = sc.s
-    ref = sc.snapshot.referents.filter(
-        pl.col("date_arrivee").is_null() | (pl.col("date_arrivee").cast(pl.Int32) <= s),
-        pl.col("date_depart").is_null() | (pl.col("date_depart").cast(pl.Int32) > s),
-    )
+    ref = professionals.present(sc.snapshot.referents, s)
     stock = sc.people.filter(pl.col("o") <= s, pl.col("f").is_null(), pl.col("orr").is_not_null())
     latest = (
         sc.events("orientations")
