@@ -123,3 +123,34 @@ def professionals_indicators(
         ],
         how="vertical_relaxed",
     )
+
+
+def fte_over_time(
+    referents: pl.DataFrame, months: list[dt.date], territoires: tuple[str, ...] | None = None
+) -> pl.DataFrame:
+    """FTE present at each month-end of ``months`` (the « present at S » rule at that date),
+    by territoire and organisme. Columns: month, territoire, organisme, referents, etp."""
+    if territoires is not None:
+        referents = referents.filter(pl.col("territoire").is_in(list(territoires)))
+    frames = [
+        present(referents, day(m))
+        .group_by("territoire", "organisme")
+        .agg(referents=pl.len().cast(pl.Int64), etp=pl.col("etp").sum())
+        .with_columns(month=pl.lit(m, pl.Date))
+        for m in months
+    ]
+    schema_ = {
+        "month": pl.Date,
+        "territoire": pl.String,
+        "organisme": pl.String,
+        "referents": pl.Int64,
+        "etp": pl.Float64,
+    }
+    if not frames:
+        return pl.DataFrame(schema=schema_)
+    return (
+        pl.concat(frames)
+        .select(list(schema_))
+        .cast(schema_)
+        .sort("month", "territoire", "organisme")
+    )

@@ -27,6 +27,7 @@ from metrics.intensity import (
     month_index,
 )
 from metrics.orientation import (
+    KM_EVENT_COLUMNS,
     delays_by_group,
     entry_cohort,
     first_orientation_shares,
@@ -288,12 +289,17 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     return pl.concat(parts).sort("indicator", "group", "month")
 
 
-def orientation_km(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
-    """Kaplan–Meier curves of the delay to first orientation (cohort C), with their band,
-    plus a row at t = 0 (Ŝ = 1) per group so curves start at one."""
+def orientation_km(
+    sc: Scope, groups: list[str] | None = None, key: str = "delai_orientation_median"
+) -> pl.DataFrame:
+    """Kaplan–Meier curves of the delay behind a median of the orientation family (cohort
+    C): to the first orientation (default) or to the engagement contract
+    (``delai_contrat_median``), with their band, plus a row at t = 0 (Ŝ = 1) per group so
+    curves start at one."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
-    surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
+    cohort = entry_cohort(sc.people, sc.period, sc.s)
+    surv = survival_data(cohort, sc.s, KM_EVENT_COLUMNS[key])
     return survival.with_origin(survival.curves(surv, membership))
 
 
