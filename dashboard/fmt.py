@@ -59,9 +59,14 @@ def date(value: dt.date | None) -> str:
 
 
 def value(v: float | None, unit: str) -> str:
-    """Format a registry value by its unit (part, jours, heures, personnes, foyers)."""
+    """Format a registry value by its unit (part, jours, heures, etp, ratio, personnes,
+    foyers)."""
     if unit == "part":
         return pct(v)
+    if unit == "etp":
+        return f"{number(v, 1)}{NBSP}ETP" if v is not None else "–"
+    if unit == "ratio":
+        return number(v, 1)
     if unit == "jours":
         return f"{number(v, 1)}{NBSP}j" if v is not None else "–"
     if unit == "heures":

@@ -89,9 +89,10 @@ def persons(snap: Snapshot) -> pl.DataFrame:
     Columns: pid, id_beneficiaire, id_foyer, sexe, tranche_age, situation_familiale,
     niveau_diplome, code_commune, code_epci, nom_epci, territoire, soumis_dd, o, f (null when
     open at S), motif_fin, orr (first orientation), modalite, organisme (of that first row),
-    d (earliest non-null diagnostic), renove (any valid orientation in the renewed
-    accompaniment). The first orientation is the earliest date_orientation; ties between rows of
-    the same date are broken by modalité then organisme code (documented, deterministic).
+    d (earliest non-null diagnostic), ct (earliest non-null date_contrat on or before S: the
+    engagement contract), renove (any valid orientation in the renewed accompaniment). The
+    first orientation is the earliest date_orientation; ties between rows of the same date
+    are broken by modalité then organisme code (documented, deterministic).
     """
     s_year = snap.date.year
     orient = snap.orientations
@@ -103,6 +104,7 @@ def persons(snap: Snapshot) -> pl.DataFrame:
             modalite=pl.col("modalite").first(),
             organisme=pl.col("organisme_referent").first(),
             d=days(pl.col("date_diagnostic").min()),
+            ct=days(pl.col("date_contrat").filter(pl.col("date_contrat") <= snap.date).min()),
             renove=pl.col("accompagnement_renove").any(),
         )
     )

@@ -47,6 +47,12 @@ def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) 
     parts.append(
         share_rows("part_orientes_stock", count_by_group(flags, membership, pl.lit(True), oriented))
     )
+    parts.append(
+        share_rows(
+            "part_accompagnement_renove",
+            count_by_group(flags, membership, pl.lit(True), pl.col("renove")),
+        )
+    )
     for key, (low, high) in SENIORITY.items():
         den = pl.col("seniority") >= low
         if high is not None:

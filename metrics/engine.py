@@ -28,7 +28,13 @@ from metrics.base import (
 from metrics.coverage import coverage_indicators
 from metrics.employment import employment_indicators
 from metrics.intensity import intensity_indicators
-from metrics.orientation import entry_cohort, orientation_indicators, survival_data
+from metrics.orientation import (
+    KM_EVENT_COLUMNS,
+    entry_cohort,
+    orientation_indicators,
+    survival_data,
+)
+from metrics.professionals import professionals_indicators
 from metrics.stats import (
     did,
     difference_normal,
@@ -61,6 +67,9 @@ class Scope:
     s: int
     pilot: str
     level: str = "territoire"
+    launch: dt.date | None = None
+    # referents are known by territoire only: a territorial filter keeps these territoires'
+    territoires: tuple[str, ...] | None = None
 
     @property
     def membership(self) -> pl.DataFrame:
@@ -91,13 +100,20 @@ def scope(
     snapshot's referential."""
     check_pilot(cfg, snap.communes["territoire"].unique().to_list())
     base = people if people is not None else persons(snap)
+    filters = filters or Filters()
+    chosen = apply_filters(base, filters)
+    territoires = None
+    if filters.territoires or filters.epcis:
+        territoires = tuple(sorted(chosen["territoire"].unique().drop_nulls().to_list()))
     return Scope(
-        people=apply_filters(base, filters or Filters()),
+        people=chosen,
         snapshot=snap,
         period=period,
         s=day(snap.date),
         pilot=cfg.pilot,
         level=level,
+        launch=cfg.launch,
+        territoires=territoires,
     )
 
 
@@ -129,6 +145,18 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
         )
     if "couverture" in wanted:
         parts.append(coverage_indicators(sc.people, membership, sc.s))
+    if "accompagnants" in wanted:
+        parts.append(
+            professionals_indicators(
+                sc.snapshot.referents,
+                sc.people,
+                membership,
+                sc.s,
+                sc.launch,
+                sc.pilot,
+                territoires=sc.territoires,
+            )
+        )
     keys = [i.key for i in registry.INDICATORS if i.family in wanted]
     return complete_groups(pl.concat(parts, how="vertical_relaxed"), keys, sc.groups)
 
@@ -143,7 +171,6 @@ def comparisons(sc: Scope, table: pl.DataFrame) -> pl.DataFrame:
     a, b = sc.pilot, schema.RESTE
     rows = []
     by = {(r["indicator"], r["group"]): r for r in table.iter_rows(named=True)}
-    surv = None
     for ind in registry.INDICATORS:
         if not ind.compared or (ind.key, a) not in by:
             continue
@@ -172,9 +199,7 @@ def comparisons(sc: Scope, table: pl.DataFrame) -> pl.DataFrame:
                     rb["denominator"],
                 )
         elif ind.kind == registry.KM_MEDIAN:
-            if surv is None:
-                surv = _survival_by_side(sc)
-            pa, pb = surv
+            pa, pb = _survival_by_side(sc, KM_EVENT_COLUMNS[ind.key])
             if ra["value"] is not None and rb["value"] is not None:
                 diff = ra["value"] - rb["value"]
             if pa.height and pb.height:
@@ -198,8 +223,8 @@ def comparisons(sc: Scope, table: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=COMPARISON_SCHEMA)
 
 
-def _survival_by_side(sc: Scope) -> tuple[pl.DataFrame, pl.DataFrame]:
-    surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
+def _survival_by_side(sc: Scope, column: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s, column)
     membership = sc.membership
     side = [
         surv.join(membership.filter(pl.col("group") == g), on="pid", how="semi")

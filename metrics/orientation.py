@@ -39,17 +39,48 @@ def entry_cohort(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
     )
 
 
-def survival_data(cohort: pl.DataFrame, s: int) -> pl.DataFrame:
-    """Per person: t (days from O) and event (first orientation by min(S, F)).
+# The Kaplan–Meier medians of the family and the date their event is read from: first
+# orientation (Or) and engagement contract (Ct); the comparisons' log-rank reads it too.
+KM_EVENT_COLUMNS = {"delai_orientation_median": "orr", "delai_contrat_median": "ct"}
 
-    Event: Or exists and Or <= min(S, F); otherwise censored at min(S, F) − O.
+
+def survival_data(cohort: pl.DataFrame, s: int, column: str = "orr") -> pl.DataFrame:
+    """Per person: t (days from O) and event (``column`` — Or, or Ct — by min(S, F)).
+
+    Event: the date exists and is <= min(S, F); t = its delay from O (a date before O counts
+    as 0 days). Otherwise censored at min(S, F) − O.
     """
     end = pl.min_horizontal(pl.lit(s), pl.col("f").fill_null(s))
-    event = pl.col("orr").is_not_null() & (pl.col("orr") <= end)
+    event = pl.col(column).is_not_null() & (pl.col(column) <= end)
+    delay = pl.max_horizontal(pl.col(column) - pl.col("o"), pl.lit(0))
     return cohort.select(
         "pid",
         event.alias("event"),
-        pl.when(event).then(pl.col("orr") - pl.col("o")).otherwise(end - pl.col("o")).alias("t"),
+        pl.when(event).then(delay).otherwise(end - pl.col("o")).alias("t"),
+    )
+
+
+def km_median_rows(
+    key: str, cohort: pl.DataFrame, membership: pl.DataFrame, s: int
+) -> pl.DataFrame:
+    """Indicator rows of a Kaplan–Meier median delay (:data:`KM_EVENT_COLUMNS`):
+    numerator = events, denominator = |C|, no interval."""
+    surv = survival_data(cohort, s, KM_EVENT_COLUMNS[key])
+    counts = (
+        surv.join(membership, on="pid")
+        .group_by("group")
+        .agg(events=pl.col("event").sum(), n=pl.len())
+    )
+    med = counts.join(survival.medians(survival.curves(surv, membership)), on="group", how="left")
+    return med.select(
+        pl.lit(key).alias("indicator"),
+        "group",
+        pl.col("median").cast(pl.Float64).alias("value"),
+        pl.col("events").cast(pl.Float64).alias("numerator"),
+        pl.col("n").cast(pl.Float64).alias("denominator"),
+        pl.lit(None, pl.Float64).alias("ci_low"),
+        pl.lit(None, pl.Float64).alias("ci_high"),
+        pl.lit(None, pl.Float64).alias("var"),
     )
 
 
@@ -60,39 +91,13 @@ def orientation_indicators(
     cohort = entry_cohort(people, period, s)
     parts: list[pl.DataFrame] = []
 
-    # Kaplan–Meier median delay: numerator = events, denominator = |C|
-    surv = survival_data(cohort, s)
-    km = survival.curves(surv, membership)
-    counts = (
-        surv.join(membership, on="pid")
-        .group_by("group")
-        .agg(events=pl.col("event").sum(), n=pl.len())
-    )
-    med = counts.join(survival.medians(km), on="group", how="left")
-    parts.append(
-        med.select(
-            pl.lit("delai_orientation_median").alias("indicator"),
-            "group",
-            pl.col("median").cast(pl.Float64).alias("value"),
-            pl.col("events").cast(pl.Float64).alias("numerator"),
-            pl.col("n").cast(pl.Float64).alias("denominator"),
-            pl.lit(None, pl.Float64).alias("ci_low"),
-            pl.lit(None, pl.Float64).alias("ci_high"),
-            pl.lit(None, pl.Float64).alias("var"),
-        )
-    )
+    # Kaplan–Meier median delays (orientation, contract): numerator = events, denominator = |C|
+    parts.extend(km_median_rows(key, cohort, membership, s) for key in KM_EVENT_COLUMNS)
 
     # naive mean delay over the oriented of C (Or <= S), t interval
     parts.append(mean_delay_rows(cohort, membership, s))
 
-    flags = cohort.select(
-        "pid",
-        "o",
-        "f",
-        "orr",
-        "d",
-        "modalite",
-    )
+    flags = cohort.select("pid", "o", "f", "orr", "d", "ct", "modalite")
     within_or = within_days("part_orientes_30j")
     oriented_in_time = (
         pl.col("orr").is_not_null()
@@ -111,6 +116,20 @@ def orientation_indicators(
         share_rows(
             "part_diagnostic_15j",
             count_by_group(flags, membership, pl.col("o") <= s - within_d, diagnosed_in_time),
+        )
+    )
+    # engagement contract within N days (a contract before O counts as 0 days); a person who
+    # left the RSA before signing counts as not signed
+    within_ct = within_days("part_contrat_60j")
+    signed_in_time = (
+        pl.col("ct").is_not_null()
+        & (pl.max_horizontal(pl.col("ct") - pl.col("o"), pl.lit(0)) <= within_ct)
+        & (pl.col("f").is_null() | (pl.col("ct") <= pl.col("f")))
+    )
+    parts.append(
+        share_rows(
+            "part_contrat_60j",
+            count_by_group(flags, membership, pl.col("o") <= s - within_ct, signed_in_time),
         )
     )
     oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)

@@ -23,6 +23,7 @@ FAMILIES = {
     "intensite": "Intensité de l'accompagnement",
     "emploi": "Sorties vers l'emploi",
     "couverture": "Couverture du stock",
+    "accompagnants": "Professionnels accompagnants",
 }
 
 
@@ -57,6 +58,11 @@ _W = (
 )
 _E = "E = personnes dont la première orientation (Or) est dans [A, B] et Or + H ≤ S"
 _P = "stock P = droits ouverts à la date S ; P_dd = membres de P soumis aux droits et devoirs"
+_R = (
+    "Professionnels (référents) présents à S : lignes valides de la table des référents "
+    "arrivés au plus tard à S (ou date d'arrivée inconnue) et pas encore partis ; groupe : "
+    "leur territoire (Reste : tous sauf le pilote ; Ensemble : tous)"
+)
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
@@ -108,6 +114,34 @@ INDICATORS: tuple[Indicator, ...] = (
         "hausse",
         did_cohort="ouverture",
         within_days=15,
+    ),
+    Indicator(
+        "delai_contrat_median",
+        "Délai médian de signature du contrat",
+        f"Médiane de Kaplan–Meier, en jours, du délai entre l'ouverture des droits (O) et la "
+        f"première signature du contrat d'engagements (Ct : CER, PPAE ou contrat d'engagement, "
+        f"au plus tard à S), sur la cohorte {_C} ; un contrat antérieur à l'ouverture compte "
+        "pour 0 jour. Événement : signature au plus tard à min(S, fin de droits) ; sinon "
+        "observation censurée à cette date. Le dossier de presse promet des délais de "
+        "formalisation du contrat raccourcis. Numérateur : signatures observées ; "
+        "dénominateur : taille de la cohorte.",
+        "jours",
+        "orientation",
+        KM_MEDIAN,
+        "baisse",
+    ),
+    Indicator(
+        "part_contrat_60j",
+        "Contrat signé en 60 jours",
+        f"Parmi la cohorte {_C} ayant au moins 60 jours d'ancienneté à S (O ≤ S − 60) : part "
+        "ayant signé son contrat d'engagements au plus 60 jours après l'ouverture (un contrat "
+        "antérieur à l'ouverture compte pour 0 jour). Une personne sortie du RSA avant de "
+        "signer compte comme non signataire.",
+        "part",
+        "orientation",
+        PEOPLE_SHARE,
+        "hausse",
+        within_days=60,
     ),
     Indicator(
         "part_modalite_social",
@@ -254,6 +288,17 @@ INDICATORS: tuple[Indicator, ...] = (
         "hausse",
     ),
     Indicator(
+        "part_accompagnement_renove",
+        "Stock en accompagnement rénové",
+        f"Parmi P_dd ({_P}) : part ayant au moins une orientation valide dans l'accompagnement "
+        "rénové (première ambition de l'expérimentation : 100 % des bénéficiaires du territoire "
+        "accompagnés). La période est ignorée.",
+        "part",
+        "couverture",
+        PEOPLE_SHARE,
+        "hausse",
+    ),
+    Indicator(
         "part_orientes_stock_moins_6m",
         "Stock orienté (moins de 6 mois)",
         "Comme « Stock orienté », restreint aux droits ouverts depuis moins de 183 jours "
@@ -281,6 +326,39 @@ INDICATORS: tuple[Indicator, ...] = (
         "couverture",
         PEOPLE_SHARE,
         "hausse",
+    ),
+    Indicator(
+        "etp_accompagnants",
+        "Professionnels accompagnants (ETP)",
+        f"{_R} : somme de leurs équivalents temps plein. Numérateur : cette somme ; "
+        "dénominateur : leur nombre. La période est ignorée.",
+        "etp",
+        "accompagnants",
+        COUNT,
+        None,
+    ),
+    Indicator(
+        "etp_recrutes_lancement",
+        "ETP arrivés depuis le lancement",
+        f"{_R}, arrivés le jour du lancement (L) ou après : somme de leurs équivalents temps "
+        "plein (le dossier de presse annonce 20 postes supplémentaires de professionnels "
+        "accompagnants). Numérateur : cette somme ; dénominateur : leur nombre.",
+        "etp",
+        "accompagnants",
+        COUNT,
+        None,
+    ),
+    Indicator(
+        "beneficiaires_par_etp",
+        "Bénéficiaires orientés par ETP",
+        f"Bénéficiaires du P_dd ({_P}) orientés au plus tard à S (groupe : commune de "
+        "résidence), rapportés aux équivalents temps plein des professionnels présents à S du "
+        "même groupe ; vide quand le groupe n'a aucun ETP. Numérateur : les personnes ; "
+        "dénominateur : la somme des ETP.",
+        "ratio",
+        "accompagnants",
+        COUNT,
+        "baisse",
     ),
 )
 

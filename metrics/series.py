@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from metrics import registry, survival
+from metrics import professionals, registry, survival
 from metrics.base import day, to_date
 from metrics.disclosure import Protection
 from metrics.employment import employment_flags, employment_indicators
@@ -28,6 +28,7 @@ from metrics.intensity import (
     ratio_from_sums,
 )
 from metrics.orientation import (
+    KM_EVENT_COLUMNS,
     delays_by_group,
     entry_cohort,
     first_orientation_shares,
@@ -279,12 +280,17 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     return pl.concat(parts).sort("indicator", "group", "month")
 
 
-def orientation_km(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
-    """Kaplan–Meier curves of the delay to first orientation (cohort C), with their band,
-    plus a row at t = 0 (Ŝ = 1) per group so curves start at one."""
+def orientation_km(
+    sc: Scope, groups: list[str] | None = None, key: str = "delai_orientation_median"
+) -> pl.DataFrame:
+    """Kaplan–Meier curves of the delay behind a median of the orientation family (cohort
+    C): to the first orientation (default) or to the engagement contract
+    (``delai_contrat_median``), with their band, plus a row at t = 0 (Ŝ = 1) per group so
+    curves start at one."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
-    surv = survival_data(entry_cohort(sc.people, sc.period, sc.s), sc.s)
+    cohort = entry_cohort(sc.people, sc.period, sc.s)
+    surv = survival_data(cohort, sc.s, KM_EVENT_COLUMNS[key])
     return survival.with_origin(survival.curves(surv, membership))
 
 
@@ -469,10 +475,7 @@ def caseload(sc: Scope) -> pl.DataFrame:
     departed). Columns: territoire, organisme, referents, etp, personnes, personnes_par_etp.
     """
     s = sc.s
-    ref = sc.snapshot.referents.filter(
-        pl.col("date_arrivee").is_null() | (pl.col("date_arrivee").cast(pl.Int32) <= s),
-        pl.col("date_depart").is_null() | (pl.col("date_depart").cast(pl.Int32) > s),
-    )
+    ref = professionals.present(sc.snapshot.referents, s)
     stock = sc.people.filter(pl.col("o") <= s, pl.col("f").is_null(), pl.col("orr").is_not_null())
     latest = (
         sc.events("orientations")

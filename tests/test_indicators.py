@@ -19,6 +19,17 @@ People (O = opening, Or = first orientation, D = diagnostic, F = end of rights):
   p13 L  O 2022-01-01  same foyer as p9, never oriented
   p14 L  O 2023-02-01  Or 2023-02-20  F 2023-11-15
   p15 So O 2023-09-01  never oriented
+
+Engagement contracts (date_contrat of orientation rows; Ct = earliest non-null, <= S):
+  p1 2024-02-15 (45 d)   p2 2024-01-20 (before O: 0 d)   p3 2024-03-28 (after he left on F)
+  p5 2024-05-01 (107 d)  p6 none on his first row, 2024-05-05 on the second (94 d)
+  p8 2024-07-15 (after S: ignored)
+Renewed accompaniment: every orientation row but p9's and p6's first one.
+Referents (present at S unless said): r1 L departement 1.0 (arrived 2020-01-01, p1's
+referent), r2 L france_travail 0.5 (arrived 2023-06-01, after the launch 2023-05-11),
+r3 L departement 0.8 (2023-09-01, left 2024-03-01: not present), r4 SQ departement 1.0 (no
+arrival date), r5 So mission_locale 0.5 (arrived 2023-05-11 = L, leaves 2024-07-31 > S).
+No referent in Chaunois, Sud de l'Aisne, Thiérache.
 """
 
 from __future__ import annotations
@@ -51,6 +62,24 @@ def contact(pid: str, date: str, kind: str = "telephone") -> dict:
 
 def job(pid: str, start: str, kind: str) -> dict:
     return {"id_beneficiaire": pid, "date_debut": start, "type_contrat": kind}
+
+
+def referent(
+    rid: str,
+    territoire: str,
+    etp: float,
+    organisme: str,
+    arrival: str | None = None,
+    leave: str | None = None,
+) -> dict:
+    return {
+        "id_referent": rid,
+        "organisme": organisme,
+        "territoire": territoire,
+        "etp": etp,
+        "date_arrivee": arrival,
+        "date_depart": leave,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -101,19 +130,36 @@ def snap(tmp_path_factory: pytest.TempPathFactory):
                 person("p15", code_commune=SO, date_ouverture_droits="2023-09-01"),
             ],
             "orientations": [
-                orientation("p1", "2024-01-21", date_diagnostic="2024-01-10"),
-                orientation("p2", "2024-03-12", date_diagnostic="2024-02-20", modalite="social"),
-                orientation("p3", "2024-03-25", modalite="social"),
-                orientation("p5", "2024-04-14"),
+                orientation(
+                    "p1",
+                    "2024-01-21",
+                    date_diagnostic="2024-01-10",
+                    date_contrat="2024-02-15",
+                    id_referent="r1",
+                ),
+                orientation(
+                    "p2",
+                    "2024-03-12",
+                    date_diagnostic="2024-02-20",
+                    modalite="social",
+                    date_contrat="2024-01-20",
+                ),
+                orientation("p3", "2024-03-25", modalite="social", date_contrat="2024-03-28"),
+                orientation("p5", "2024-04-14", date_contrat="2024-05-01"),
                 orientation(
                     "p6",
                     "2024-02-26",
                     date_diagnostic="2024-02-10",
                     modalite="socio_professionnel",
+                    accompagnement_renove=False,
                 ),
-                orientation("p6", "2024-05-01", date_diagnostic="2024-04-20"),
-                orientation("p8", "2024-01-20", date_diagnostic="2024-01-05"),
-                orientation("p9", "2022-06-01"),
+                orientation(
+                    "p6", "2024-05-01", date_diagnostic="2024-04-20", date_contrat="2024-05-05"
+                ),
+                orientation(
+                    "p8", "2024-01-20", date_diagnostic="2024-01-05", date_contrat="2024-07-15"
+                ),
+                orientation("p9", "2022-06-01", accompagnement_renove=False),
                 orientation("p11", "2023-03-01"),
                 orientation("p12", "2023-06-20"),
                 orientation("p14", "2023-02-20"),
@@ -143,6 +189,22 @@ def snap(tmp_path_factory: pytest.TempPathFactory):
                 job("p12", "2023-12-19", "cdi"),  # Or + 182 days
                 job("p14", "2023-05-01", "cdd_moins_6_mois"),  # Or + 70 days
                 job("p14", "2023-10-01", "cdi"),  # Or + 223 days
+            ],
+            "referents": [
+                referent("r1", "Laonnois", 1.0, "departement", arrival="2020-01-01"),
+                referent("r2", "Laonnois", 0.5, "france_travail", arrival="2023-06-01"),
+                referent(
+                    "r3", "Laonnois", 0.8, "departement", arrival="2023-09-01", leave="2024-03-01"
+                ),
+                referent("r4", "Saint-Quentinois", 1.0, "departement"),
+                referent(
+                    "r5",
+                    "Soissonnais",
+                    0.5,
+                    "mission_locale",
+                    arrival="2023-05-11",
+                    leave="2024-07-31",
+                ),
             ],
         },
     )
@@ -187,7 +249,7 @@ def test_every_group_and_key_present(snap, cfg) -> None:
         ENS,
     ]
     assert t["group"].unique(maintain_order=True).to_list() == groups
-    assert t.height == 21 * len(groups)
+    assert t.height == 27 * len(groups)
     # an empty group gives null value and null interval, never 0
     row = get(t, "part_orientes_30j", "Chaunois")
     assert row["value"] is None and row["ci_low"] is None and row["denominator"] == 0
@@ -332,7 +394,7 @@ def test_comparisons(snap, cfg) -> None:
     sc, t = table(snap, cfg, H1_2024)
     comp = engine.comparisons(sc, t)
     assert "effectif_stock" not in comp["indicator"].to_list()
-    assert comp.height == 19
+    assert comp.height == 22
     row = comp.filter(indicator="part_orientes_stock").to_dicts()[0]
     assert (row["group_a"], row["group_b"]) == (LAON, RESTE)
     diff, low, high = newcombe_hybrid(3, 5, 2, 5)
@@ -359,3 +421,58 @@ def test_filters_select_people(snap, cfg) -> None:
     _, t3 = table(snap, cfg, H1_2024, Filters(territoires=(LAON,)))
     check(t3, "effectif_stock", ENS, 6, 6, 6)
     check(t3, "effectif_stock", RESTE, 0, 0, None)
+
+
+def test_engagement_contract(snap, cfg) -> None:
+    _, t = table(snap, cfg, H1_2024)
+    # KM of O -> Ct over C. Laonnois: t=0 p2 event (4 at risk, Ŝ = 3/4; his contract predates
+    # O: 0 days), p4 censored 10, p3 censored 19 (left on F before signing on 03-28), t=45 p1
+    # event (1 at risk, Ŝ = 0) -> median 45, events 2 of 4.
+    check(t, "delai_contrat_median", LAON, 2, 4, 45)
+    # Rest: t=94 p6 (3 at risk, Ŝ = 2/3; the earliest non-null date of his rows), t=107 p5
+    # (2 at risk, Ŝ = 1/3), p7 censored 121 -> 107, events 2 of 3.
+    check(t, "delai_contrat_median", RESTE, 2, 3, 107)
+    # Ensemble adds p8, censored at S − O = 172 (his contract is after S): Ŝ 7/8 at 0,
+    # 0.7 at 45 (5 at risk), 0.525 at 94, 0.35 at 107 -> 107, events 4 of 8.
+    check(t, "delai_contrat_median", ENS, 4, 8, 107)
+    # within 60 days, among O <= S − 60 (2024-05-01): L p1 (45 d), p2 (0 d) of p1 p2 p3 (p3
+    # left before signing); rest none of p5 (107) p6 (94) p7; Ensemble + p8 (after S): 2 / 7.
+    check(t, "part_contrat_60j", LAON, 2, 3, 2 / 3)
+    check(t, "part_contrat_60j", RESTE, 0, 3, 0.0)
+    check(t, "part_contrat_60j", ENS, 2, 7, 2 / 7)
+
+
+def test_renewed_accompaniment_coverage(snap, cfg) -> None:
+    _, t = table(snap, cfg, H1_2024)
+    # P_dd: L p1 p2 p4 p9 p13; renewed: p1, p2 (p9's only row is not; p4, p13 never oriented)
+    check(t, "part_accompagnement_renove", LAON, 2, 5, 0.4)
+    # rest p5 p6 p7 p10 p15: p5, and p6 by his second row (any row counts)
+    check(t, "part_accompagnement_renove", RESTE, 2, 5, 0.4)
+    check(t, "part_accompagnement_renove", ENS, 5, 11, 5 / 11)  # + p8
+
+
+def test_accompanying_professionals(snap, cfg) -> None:
+    sc, t = table(snap, cfg, H1_2024)
+    # present at S: r1 r2 (L), r4 (SQ), r5 (So); r3 left on 2024-03-01
+    check(t, "etp_accompagnants", LAON, 1.5, 2, 1.5)
+    check(t, "etp_accompagnants", "Saint-Quentinois", 1.0, 1, 1.0)
+    check(t, "etp_accompagnants", RESTE, 1.5, 2, 1.5)
+    check(t, "etp_accompagnants", ENS, 3.0, 4, 3.0)
+    check(t, "etp_accompagnants", "Chaunois", 0, 0, None)  # no referent: null, not 0
+    # arrived on or after L = 2023-05-11: r2 (L), r5 (So, arrived on L itself)
+    check(t, "etp_recrutes_lancement", LAON, 0.5, 1, 0.5)
+    check(t, "etp_recrutes_lancement", "Soissonnais", 0.5, 1, 0.5)
+    check(t, "etp_recrutes_lancement", ENS, 1.0, 2, 1.0)
+    check(t, "etp_recrutes_lancement", "Saint-Quentinois", 0, 0, None)  # nobody recruited
+    # P_dd oriented by S over the group's FTE: L p1 p2 p9 / 1.5; rest p5 p6 / 1.5;
+    # So p6 / 0.5; Ensemble + p8: 6 / 3.0; Chaunois: no FTE -> null ratio, not an error
+    check(t, "beneficiaires_par_etp", LAON, 3, 1.5, 2.0)
+    check(t, "beneficiaires_par_etp", RESTE, 2, 1.5, 4 / 3)
+    check(t, "beneficiaires_par_etp", "Soissonnais", 1, 0.5, 2.0)
+    check(t, "beneficiaires_par_etp", ENS, 6, 3.0, 2.0)
+    check(t, "beneficiaires_par_etp", "Chaunois", 0, 0, None)
+    # counts: no interval and no comparison
+    assert get(t, "etp_accompagnants", LAON)["ci_low"] is None
+    comp = engine.comparisons(sc, t)["indicator"].to_list()
+    assert not {"etp_accompagnants", "etp_recrutes_lancement", "beneficiaires_par_etp"} & set(comp)
+    assert {"delai_contrat_median", "part_contrat_60j", "part_accompagnement_renove"} <= set(comp)

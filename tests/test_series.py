@@ -100,5 +100,15 @@ def test_stock_series_at_s_equals_coverage(snap, cfg) -> None:  # noqa: F811
 
 def test_caseload(snap, cfg) -> None:  # noqa: F811
     sc = engine.scope(snap, H1_2024, cfg)
-    # no referent in the hand snapshot: an empty table, not an error
-    assert series.caseload(sc).height == 0
+    # referents present at S (r3 left): one row per territoire and organisme; p1, in the
+    # stock at S, is followed by r1 (his latest orientation's referent)
+    rows = {
+        (r["territoire"], r["organisme"]): (r["referents"], r["etp"], r["personnes"])
+        for r in series.caseload(sc).iter_rows(named=True)
+    }
+    assert rows == {
+        ("Laonnois", "departement"): (1, 1.0, 1),
+        ("Laonnois", "france_travail"): (1, 0.5, 0),
+        ("Saint-Quentinois", "departement"): (1, 1.0, 0),
+        ("Soissonnais", "mission_locale"): (1, 0.5, 0),
+    }
