@@ -13,7 +13,8 @@ unless said otherwise, rights opened 2024-01-01:
   taux_emploi_6m = 2 / 10 (every orientation is in the period and 183 days before S);
 - e00 (oriented 2024-01-21) has 16 h in the weeks of 2024-02-05 and 2024-02-12, 10 h in the
   week of 2024-02-19; other weeks none;
-- r0 in Saint-Quentin (another territoire), opened 2023-06-01, never oriented.
+- r0 in Saint-Quentin (another territoire), opened 2023-06-01, never oriented;
+- two referents in the Laonnois, 1.0 and 0.5 FTE, present at S.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ PERIOD = Period(dt.date(2024, 1, 1), S)
 OPENING = dt.date(2024, 1, 1)
 DELAYS = [20, 7, 2, 3, 27, 1, 7, 26, 31, 12]
 CENSORED = [19, 18]
-KEYS = ("delai_orientation_median", "part_semaines_15h", "taux_emploi_6m", "part_orientes_stock")
+KEYS = (
+    "delai_orientation_median",
+    "part_semaines_15h",
+    "taux_emploi_6m",
+    "part_orientes_stock",
+    "beneficiaires_par_etp",
+)
 
 
 def _d(days: int) -> str:
@@ -78,6 +85,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "orientations": orientations,
             "emplois": jobs,
             "activites": activities,
+            "referents": [
+                {"id_referent": r, "organisme": "departement", "territoire": "Laonnois", "etp": e}
+                for r, e in (("ref1", 1.0), ("ref2", 0.5))
+            ],
         },
     )
     return root
@@ -215,6 +226,23 @@ def test_the_stock_coverage_agrees_everywhere(report, page_table, export_rows) -
     share = report["part_orientes_stock"]
     assert (share["numerator"], share["denominator"]) == (len(oriented), len(stock)) == (10, 10)
     assert page_table[registry.get("part_orientes_stock").label] == fmt.pct(1.0)
+
+
+def test_the_caseload_per_fte_agrees_everywhere(report, page_table, export_rows) -> None:
+    # the people counted are recounted from the export (stock subject to rights and duties,
+    # oriented by S); the FTE come from the referents table (no row export of staff)
+    laon = [r for r in export_rows if r["territoire"] == "Laonnois"]
+    followed = [
+        r for r in laon
+        if not r["date_fin_droits"] and r["soumis_droits_devoirs"] == "true"
+        and r["date_premiere_orientation"]
+    ]  # fmt: skip
+    ratio = report["beneficiaires_par_etp"]
+    assert (ratio["numerator"], ratio["denominator"]) == (len(followed), 1.5) == (10, 1.5)
+    assert ratio["value"] == pytest.approx(10 / 1.5, abs=1e-12)
+    assert report["etp_accompagnants"]["value"] == 1.5
+    assert page_table[registry.get("beneficiaires_par_etp").label] == fmt.value(10 / 1.5, "ratio")
+    assert page_table[registry.get("etp_accompagnants").label] == fmt.value(1.5, "etp")
 
 
 def test_every_family_is_covered() -> None:

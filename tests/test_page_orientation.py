@@ -183,7 +183,7 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Organisme référent de la première orientation",
     ]
     table = at.dataframe[-1].value
-    assert len(table) == 7
+    assert len(table) == 9  # the orientation family, contract delay and share included
     assert list(table.columns)[:3] == ["Indicateur", "Cible", "Laonnois"]
     assert table["p-valeur"].str.startswith("p ").all()
     # every chart and the table: CSV, Excel, parquet

@@ -22,7 +22,7 @@ def test_cards_chart_and_table(app_on_sample) -> None:
     assert len(at.get("plotly_chart")) == 1
     indicators = at.dataframe[-1].value
     assert list(indicators.columns)[:3] == ["Indicateur", "Cible", "Laonnois"]
-    assert len(indicators) == 21
+    assert len(indicators) == len(registry.KEYS) == 27
     assert at.get("download_button")
 
 

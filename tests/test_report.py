@@ -100,9 +100,13 @@ def test_json_document(data_dir: Path) -> None:
     assert stock["Ensemble"]["value"] == 3 and isinstance(stock["Ensemble"]["numerator"], int)
     assert stock["Chaunois"]["value"] is None  # empty group: null, not 0
     comp = doc["comparisons"]
+    # indicators.md: every key but the two stock counts and the professionals' counts
     assert {c["indicator"] for c in comp} == set(registry.KEYS) - {
         "effectif_stock",
         "foyers_stock",
+        "etp_accompagnants",
+        "etp_recrutes_lancement",
+        "beneficiaires_par_etp",
     }
     for c in comp:
         assert (c["group_a"], c["group_b"]) == ("Laonnois", "Reste du département")
