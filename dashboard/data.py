@@ -19,7 +19,15 @@ from config import Config, get_config
 from dashboard import display
 from dashboard.state import View
 from metrics import cohort as cohort_metrics
-from metrics import compare, employment, engine, intensity, orientation, series
+from metrics import (
+    compare,
+    employment,
+    engine,
+    intensity,
+    orientation,
+    professionals,
+    series,
+)
 from metrics.base import apply_filters, day
 from metrics.base import persons as _persons
 from metrics.cohort import CohortSpec
@@ -121,8 +129,10 @@ def intensity_by_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def orientation_km(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
-    return series.orientation_km(_scope(view), list(groups))
+def orientation_km(
+    view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
+) -> pl.DataFrame:
+    return series.orientation_km(_scope(view), list(groups), key)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -190,8 +200,10 @@ def organisme_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def oriented_share_curve(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
-    return orientation.oriented_share_curve(orientation_km(view, groups))
+def oriented_share_curve(
+    view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
+) -> pl.DataFrame:
+    return orientation.oriented_share_curve(orientation_km(view, groups, key))
 
 
 # --------------------------------------------------------------------------- intensity
@@ -204,6 +216,21 @@ def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return intensity.with_group_total(
         hours_distribution(view, groups), "semaines", "semaines_total"
     ).select("group", "classe", "semaines", "semaines_total", "part")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def fte_over_time(
+    view: View, months: tuple[dt.date, ...], since_launch: bool = False
+) -> pl.DataFrame:
+    """FTE present at each month-end by territoire and organisme (those arrived since the
+    launch only with ``since_launch``); referents of the filtered territoires only."""
+    sc = _scope(view)
+    return professionals.fte_over_time(
+        sc.snapshot.referents,
+        months,
+        territoires=sc.territoires,
+        arrived_since=config().launch if since_launch else None,
+    )
 
 
 # --------------------------------------------------------------------------- employment

@@ -10,20 +10,24 @@ shape of the delay histogram.
 
 from __future__ import annotations
 
+from functools import partial
+
 import plotly.graph_objects as go
 import polars as pl
+import streamlit as st
 
 from config import Config
-from dashboard import charts, fmt
+from dashboard import charts, components, display, fmt
 from dashboard.orientation_charts import class_histogram
-from metrics import intensity, registry, series
+from metrics import intensity, professionals, registry, series
 from metrics.base import Period
 from metrics.intensity import HOURS_THRESHOLD
 from queries import schema
 
 OTHER_TERRITOIRE_COLOUR = "#A6CEE3"  # other territoires: a light tint of the rest's blue
 
-# disclosure: declared with the frames, in metrics.series and metrics.intensity
+# disclosure: declared with the frames, in metrics.series, intensity and professionals
+FTE_PROTECTION = professionals.FTE_PROTECTION
 HOURS_PROTECTION = series.HOURS_DISTRIBUTION_PROTECTION
 ACTIVITY_PROTECTION = series.HOURS_BY_ACTIVITY_PROTECTION
 CASELOAD_PROTECTION = intensity.CASELOAD_PROTECTION
@@ -241,3 +245,120 @@ def caseload_detail(safe: pl.DataFrame, pilot: str) -> go.Figure:
     )
     fig.update_xaxes(title=None)
     return fig
+
+
+def fte_by_territoire(safe: pl.DataFrame, *, pilot: str, cfg: Config, period: Period) -> go.Figure:
+    """FTE of the professionals present at each month-end, one line per territoire
+    (:func:`dashboard.data.fte_over_time`, summed over organismes), the pilot in vermillion."""
+    frame = (
+        safe.group_by("month", pl.col("territoire").alias("group"))
+        # a masked organisme masks its territoire's total (the sum would give it back)
+        .agg(
+            pl.when(pl.col("etp").is_null().any())
+            .then(None)
+            .otherwise(pl.col("etp").sum())
+            .alias("etp")
+        )
+        .sort("group", "month")
+    )
+    fig = go.Figure()
+    for group in frame["group"].unique(maintain_order=True).to_list():
+        part = frame.filter(pl.col("group") == group)
+        fig.add_trace(
+            go.Scatter(
+                x=part["month"].to_list(),
+                y=part["etp"].to_list(),
+                name=group,
+                mode="lines+markers",
+                line={
+                    "color": _territoire_colour(group, pilot),
+                    "width": 3 if group == pilot else 1.5,
+                },
+                hovertemplate="%{x|%m/%Y} : %{y:.1f} ETP<extra>%{fullData.name}</extra>",
+            )
+        )
+    charts.base_layout(fig, "Professionnels accompagnants présents (ETP), par territoire", "ETP")
+    charts.subtitle(fig, f"En fin de mois · {pilot} en vermillon")
+    charts.date_axis(fig)
+    charts.launch_line(fig, cfg.launch, period.start, period.end)
+    return fig
+
+
+def arrivals_since_launch(safe: pl.DataFrame, *, pilot: str, cfg: Config) -> go.Figure:
+    """The pilot's FTE arrived since the launch and still present, at each month-end, by
+    organisme (stacked), against the press file's 20 posts (the configured target)."""
+    frame = safe.filter(pl.col("territoire") == pilot).sort("month")
+    fig = go.Figure()
+    for i, org in enumerate(schema.ORGANISME):
+        part = frame.filter(pl.col("organisme") == org)
+        if part.is_empty():
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=part["month"].to_list(),
+                y=part["etp"].to_list(),
+                name=schema.label_fr(org),
+                marker_color=charts.OTHERS[i % len(charts.OTHERS)],
+                hovertemplate="%{x|%m/%Y} : %{y:.1f} ETP<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    charts.base_layout(
+        fig, f"ETP arrivés depuis le lancement et présents, {pilot}, par organisme", "ETP"
+    )
+    target = registry.get("etp_recrutes_lancement").target(cfg)
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"dash": "dash", "color": charts.TARGET_COLOUR, "width": 1.5},
+            annotation_text=f"Cible : {fmt.value(target, 'etp')} (dossier de presse)",
+            annotation_position="top left",
+        )
+    charts.subtitle(fig, f"En fin de mois, depuis le {fmt.date(cfg.launch)}")
+    charts.date_axis(fig)
+    return fig
+
+
+def professionals_block(
+    compared: pl.DataFrame,
+    present: pl.DataFrame,
+    arrived: pl.DataFrame,
+    *,
+    cfg: Config,
+    period: Period,
+) -> None:
+    """« Professionnels accompagnants » on « Intensité »: the pilot's cards (FTE present,
+    FTE arrived since the launch against the 20 posts, oriented beneficiaries per FTE), the
+    FTE present over time by territoire, and the arrivals since the launch by organisme."""
+    pilot = cfg.pilot
+    components.headline_cards(compared, cfg, per_row=3)
+    left, right = st.columns(2)
+    with left:
+        display.chart(
+            partial(fte_by_territoire, pilot=pilot, cfg=cfg, period=period),
+            present,
+            name="etp_presents_par_territoire",
+            key="int_etp_territoires",
+            protection=FTE_PROTECTION,
+            keys=["etp_accompagnants"],
+            alt="Courbes mensuelles des équivalents temps plein de professionnels "
+            f"accompagnants présents dans chaque territoire ; {pilot} en vermillon.",
+        )
+    with right:
+        display.chart(
+            partial(arrivals_since_launch, pilot=pilot, cfg=cfg),
+            arrived,
+            name="etp_arrives_depuis_lancement",
+            key="int_etp_arrivees",
+            protection=FTE_PROTECTION,
+            keys=["etp_recrutes_lancement"],
+            alt=f"Barres empilées mensuelles des équivalents temps plein arrivés dans le "
+            f"{pilot} depuis le lancement et encore présents, par organisme, avec la cible de "
+            "20 postes supplémentaires en tirets.",
+        )
+    st.caption(
+        "Professionnels : lignes valides de la table des référents, présents en fin de mois "
+        "(arrivés, pas encore partis), comptés dans leur territoire. Bénéficiaires par ETP : "
+        "personnes du stock soumises aux droits et devoirs et orientées, rapportées aux ETP "
+        "présents du même territoire à la date du snapshot."
+    )

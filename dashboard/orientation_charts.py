@@ -9,11 +9,14 @@ expects.
 
 from __future__ import annotations
 
+from functools import partial
+
 import plotly.graph_objects as go
 import polars as pl
+import streamlit as st
 
 from config import Config
-from dashboard import charts, fmt
+from dashboard import charts, components, display, fmt
 from metrics import orientation, registry
 from metrics.base import Period
 from metrics.orientation import MODALITE_KEYS
@@ -166,10 +169,30 @@ def delay_box(safe: pl.DataFrame, cfg: Config, within_days: int) -> go.Figure:
     return fig
 
 
-def oriented_share_curve(safe: pl.DataFrame, pilot: str, within_days: int) -> go.Figure:
-    """Kaplan–Meier share oriented by days since the opening of rights
+# what a Kaplan–Meier curve of the family counts: (title, y axis, target line wording)
+KM_WORDING = {
+    "delai_orientation_median": (
+        "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)",
+        "Part orientée (1 − Ŝ)",
+        "orientation",
+    ),
+    "delai_contrat_median": (
+        "Part ayant signé son contrat d'engagements selon le délai depuis l'ouverture des "
+        "droits (Kaplan–Meier)",
+        "Part ayant signé (1 − Ŝ)",
+        "contrat",
+    ),
+}
+
+
+def oriented_share_curve(
+    safe: pl.DataFrame, pilot: str, within_days: int, key: str = "delai_orientation_median"
+) -> go.Figure:
+    """Kaplan–Meier share with the event (first orientation, or signed contract for
+    ``delai_contrat_median``) by days since the opening of rights
     (:func:`dashboard.data.oriented_share_curve`), steps with their 95 % band, the median
     and the target of ``within_days`` days as lines; first shown up to 365 days."""
+    title, y_title, what = KM_WORDING[key]
     fig = charts.lines_with_band(
         safe,
         "t",
@@ -177,8 +200,8 @@ def oriented_share_curve(safe: pl.DataFrame, pilot: str, within_days: int) -> go
         "ic_bas",
         "ic_haut",
         pilot,
-        "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)",
-        y_title="Part orientée (1 − Ŝ)",
+        title,
+        y_title=y_title,
         percent=True,
         shape="hv",
     )
@@ -193,7 +216,7 @@ def oriented_share_curve(safe: pl.DataFrame, pilot: str, within_days: int) -> go
         annotation_text="50 % (médiane)",
         annotation_position="bottom right",
     )
-    _target_vline(fig, within_days, f"Cible : orientation en {within_days} j")
+    _target_vline(fig, within_days, f"Cible : {what} en {within_days} j")
     top = safe["t"].max() if safe.height else None
     fig.update_xaxes(
         title="Jours depuis l'ouverture des droits",
@@ -278,3 +301,54 @@ def organisme_shares(safe: pl.DataFrame, pilot: str) -> go.Figure:
         pl.col("organisme").replace_strict(schema.LABELS_FR, default=pl.col("organisme")).alias("x")
     )
     return _share_bars(frame, pilot, "Organisme référent de la première orientation")
+
+
+def contract_block(
+    compared: pl.DataFrame,
+    curve: pl.DataFrame,
+    by_month: pl.DataFrame,
+    *,
+    cfg: Config,
+    period: Period,
+    cohort: str,
+) -> None:
+    """The engagement contract on « Orientation »: the cards of delai_contrat_median and
+    part_contrat_60j (a protected pilot-vs-rest frame), the Kaplan–Meier curves of the delay
+    to the contract and the share within N days by month of opening of rights."""
+
+    pilot = cfg.pilot
+    days = registry.get("part_contrat_60j").within_days or 0
+    components.headline_cards(compared, cfg, per_row=2)
+    left, right = st.columns(2)
+    with left:
+        display.chart(
+            partial(
+                oriented_share_curve, pilot=pilot, within_days=days, key="delai_contrat_median"
+            ),
+            curve,
+            name="courbes_kaplan_meier_contrat",
+            key="orient_km_contrat",
+            protection=CURVE_PROTECTION,
+            keys=["delai_contrat_median"],
+            alt=f"Courbes en escalier de la part ayant signé son contrat d'engagements "
+            f"(Kaplan–Meier) selon le nombre de jours depuis l'ouverture des droits, {pilot} "
+            f"contre reste du département, avec bandes de confiance à 95 % et repère à {days} "
+            "jours.",
+        )
+    with right:
+        display.chart(
+            partial(entry_month_shares, key="part_contrat_60j", days=days, cfg=cfg, period=period),
+            by_month,
+            name="part_contrat_60j_par_mois_entree",
+            key="orient_month_part_contrat_60j",
+            keys=["part_contrat_60j"],
+            alt=f"Courbes mensuelles de la part « {registry.get('part_contrat_60j').label} » "
+            f"par mois d'ouverture des droits, {pilot} contre reste du département, avec "
+            "intervalles de Wilson à 95 % et la cible en tirets.",
+        )
+    st.caption(
+        "Contrat : CER, PPAE ou contrat d'engagement (première date de signature au plus tard "
+        "à la date du snapshot ; un contrat antérieur à l'ouverture compte pour 0 jour). "
+        f"Cohorte : {cohort}. Le dossier de presse promet des délais de formalisation du "
+        "contrat raccourcis."
+    )

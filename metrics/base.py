@@ -31,6 +31,12 @@ AGE_BAND_LABELS = {
 }
 
 
+def month_ends(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    """Month-ends from the month of ``start`` to ``end`` (inclusive when a month-end)."""
+    months = pl.date_range(start.replace(day=1), end, interval="1mo", eager=True)
+    return tuple(d for d in months.dt.month_end().to_list() if d <= end)
+
+
 def day(d: dt.date) -> int:
     """Day number of a date (days since 1970-01-01)."""
     return (d - EPOCH).days

@@ -9,11 +9,13 @@ territoire, « Reste du département » (every territoire but the pilot) and « 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
 from metrics.base import INDICATOR_SCHEMA, day
 from metrics.coverage import stock
+from metrics.disclosure import Protection
 from queries import schema
 
 KEYS = ("etp_accompagnants", "etp_recrutes_lancement", "beneficiaires_par_etp")
@@ -125,13 +127,24 @@ def professionals_indicators(
     )
 
 
+# Disclosure of fte_over_time: referents are counted, their FTE rest on them.
+FTE_PROTECTION = Protection(counts=("referents",), shares={"etp": "referents"})
+
+
 def fte_over_time(
-    referents: pl.DataFrame, months: list[dt.date], territoires: tuple[str, ...] | None = None
+    referents: pl.DataFrame,
+    months: Sequence[dt.date],
+    territoires: tuple[str, ...] | None = None,
+    arrived_since: dt.date | None = None,
 ) -> pl.DataFrame:
     """FTE present at each month-end of ``months`` (the « present at S » rule at that date),
-    by territoire and organisme. Columns: month, territoire, organisme, referents, etp."""
+    by territoire and organisme; with ``arrived_since`` (the launch), those arrived on or
+    after it only (etp_recrutes_lancement month by month). Columns: month, territoire,
+    organisme, referents, etp."""
     if territoires is not None:
         referents = referents.filter(pl.col("territoire").is_in(list(territoires)))
+    if arrived_since is not None:
+        referents = referents.filter(pl.col("date_arrivee") >= arrived_since)
     frames = [
         present(referents, day(m))
         .group_by("territoire", "organisme")

@@ -369,6 +369,8 @@ DID_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS if i.did_cohort)
 HEADLINE_KEYS: tuple[str, ...] = (
     "effectif_stock",
     "part_orientes_stock",
+    "part_accompagnement_renove",
+    "part_contrat_60j",
     "delai_orientation_moyen",
     "part_diagnostic_15j",
     "part_semaines_15h",

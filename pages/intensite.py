@@ -4,12 +4,15 @@ and the caseload per referent FTE, pilot versus the rest of the département."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import streamlit as st
 
 from dashboard import components, data, display, fmt, intensity_charts, layout
 from metrics import registry
+from metrics.base import month_ends
+from metrics.professionals import KEYS as PROFESSIONALS
 from queries import schema
 
 ctx = layout.page(
@@ -171,6 +174,17 @@ st.caption(
     "équivalents temps plein des référents en poste (arrivés, pas encore partis). La période "
     "est sans effet ; les filtres descriptifs restreignent les personnes comptées, pas les "
     "référents (connus par territoire et organisme seulement)."
+)
+
+# ---------------------------------------------------------------- professionals
+st.subheader("Professionnels accompagnants")
+MONTHS = month_ends(cfg.launch - dt.timedelta(days=365), view.date)
+intensity_charts.professionals_block(
+    data.pilot_vs_rest(view, PROFESSIONALS),
+    data.fte_over_time(view, MONTHS),
+    data.fte_over_time(view, month_ends(cfg.launch, view.date), since_launch=True),
+    cfg=cfg,
+    period=view.period,
 )
 
 # ---------------------------------------------------------------- pilot versus rest table

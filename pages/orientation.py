@@ -133,6 +133,17 @@ st.caption(
     "du snapshot : le dernier mois est partiel et repose sur peu de personnes."
 )
 
+# ------------------------------------------------------------ the engagement contract
+st.subheader("Contrat d'engagements réciproques")
+orientation_charts.contract_block(
+    data.pilot_vs_rest(view, ("delai_contrat_median", "part_contrat_60j")),
+    data.oriented_share_curve(view, GROUPS, "delai_contrat_median"),
+    orientation_charts.entry_month_series(entry, "part_contrat_60j"),
+    cfg=cfg,
+    period=view.period,
+    cohort=COHORT,
+)
+
 # ------------------------------------------------------------ modalities and organisms
 st.subheader("Modalités et organismes référents de la première orientation")
 left, right = st.columns(2)

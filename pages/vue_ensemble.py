@@ -3,14 +3,13 @@ since launch (for the Département's leadership)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboard import charts, components, data, display, layout
 from metrics import registry
+from metrics.base import month_ends
 from queries import schema
 
 ctx = layout.page(
@@ -24,13 +23,6 @@ pilot, reste = cfg.pilot, schema.RESTE
 KEYS = registry.HEADLINE_KEYS
 
 table = display.protect(data.indicators(view), display.INDICATOR_FRAME)
-
-
-def month_ends(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
-    """Month-ends from the month of ``start`` to ``end`` (inclusive when a month-end)."""
-    months = pl.date_range(start.replace(day=1), end, interval="1mo", eager=True)
-    ends = months.dt.month_end().to_list()
-    return tuple(d for d in ends if d <= end)
 
 
 stock = display.protect(

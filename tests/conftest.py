@@ -35,6 +35,10 @@ def _exceptions_reach_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     exception is raised instead, so AppTest's ``at.exception`` still sees it (the French
     path itself is tested in tests/test_bad_inputs.py, without it)."""
     monkeypatch.setenv("RSA_DEBUG", "1")
+    from streamlit import config as st_config
+
+    # .streamlit/config.toml hides error details from browsers; tests want them
+    st_config.set_option("client.showErrorDetails", "full")
 
 
 @pytest.fixture(autouse=True)

@@ -66,7 +66,13 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Heures d'activité par semaine — Laonnois",
         "Semaines avec un contact — Laonnois",
         "Mois avec un rendez-vous — Laonnois",
+        "Professionnels accompagnants (ETP) — Laonnois",
+        "ETP arrivés depuis le lancement — Laonnois",
+        "Bénéficiaires orientés par ETP — Laonnois",
     ]
+    # the press file's 20 extra posts: the pilot's FTE arrived since the launch, in ETP
+    assert got["ETP arrivés depuis le lancement — Laonnois"][0].endswith("ETP")
+    assert got["Bénéficiaires orientés par ETP — Laonnois"][1] in ("", None)  # no comparison
     assert got["Heures d'activité par semaine — Laonnois"][0].endswith("h")
     assert got["Semaines avec un contact — Laonnois"][1].endswith("pts vs reste")
     assert titles(at) == [
@@ -79,12 +85,14 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Mois avec un rendez-vous, par mois",
         "Personnes accompagnées par ETP de référent, par territoire",
         "Personnes accompagnées par ETP, par organisme référent",
+        "Professionnels accompagnants présents (ETP), par territoire",
+        "ETP arrivés depuis le lancement et présents, Laonnois, par organisme",
     ]
     table = at.dataframe[-1].value
     assert len(table) == 4
     nbsp = "\u00a0"
     assert table["Cible"].tolist() == [f"100,0{nbsp}%", f"15,0{nbsp}h"] + [f"100,0{nbsp}%"] * 2
-    assert len(at.get("download_button")) == 3 * (9 + 1)
+    assert len(at.get("download_button")) == 3 * (11 + 1)
 
 
 def test_modality_chart_follows_the_chosen_indicator(app_on_sample) -> None:
@@ -114,7 +122,7 @@ def test_territory_without_pilot_has_no_comparison(app_on_sample) -> None:
     assert any("exclut le territoire pilote" in i.value for i in at.info)
     got = cards(at)
     assert all(value == "–" and not delta for value, delta in got.values())
-    assert len(at.get("plotly_chart")) == 9
+    assert len(at.get("plotly_chart")) == 11
     # caseload restricted to the chosen territory (plus the rest / everyone totals)
     totals = json.loads(at.get("plotly_chart")[7].proto.spec)["data"][0]["x"]
     assert totals == ["Thiérache", RESTE, ENSEMBLE]
@@ -127,4 +135,18 @@ def test_suppressed_cells_do_not_break_the_page(app_on_sample, monkeypatch) -> N
     monkeypatch.setattr(access, "suppress", crude_suppression)
     at = app_on_sample(PAGE, territoire=["Laonnois", "Chaunois"], sexe="m", age="50_plus")
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 9
+    assert len(at.get("plotly_chart")) == 11
+
+
+@pytest.mark.parametrize("role", ["direction", "prefecture", "evaluateur"])
+def test_professionals_render_for_every_role_masked_when_small(app_on_sample, role) -> None:
+    # few people (women over 50 in the social modality): the ratio's count is small
+    at = app_on_sample(PAGE, role=role, sexe="f", age="50_plus", modalite="social")
+    assert not at.exception
+    got = cards(at)
+    ratio = got["Bénéficiaires orientés par ETP — Laonnois"][0]
+    fte = got["Professionnels accompagnants (ETP) — Laonnois"][0]
+    if role == "evaluateur":
+        assert ratio not in ("< 11", "–") and fte.endswith("ETP")
+    else:  # counts under the threshold (people, or referents on this small sample) masked
+        assert ratio == "< 11" and (fte == "< 11" or fte.endswith("ETP"))

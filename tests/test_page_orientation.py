@@ -170,7 +170,10 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Délai moyen d'orientation — Laonnois",
         "Diagnostic en 15 jours — Laonnois",
         "Orientés en 30 jours — Laonnois",
+        "Délai médian de signature du contrat — Laonnois",
+        "Contrat signé en 60 jours — Laonnois",
     ]
+    assert got["Délai médian de signature du contrat — Laonnois"][0].endswith("j")
     assert got["Délai moyen d'orientation — Laonnois"][0].endswith("j")
     assert got["Orientés en 30 jours — Laonnois"][1].endswith("pts vs reste")
     assert titles(at) == [
@@ -179,6 +182,9 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)",
         "Diagnostic en 15 jours, par mois d'ouverture des droits",
         "Orientés en 30 jours, par mois d'ouverture des droits",
+        "Part ayant signé son contrat d'engagements selon le délai depuis l'ouverture des "
+        "droits (Kaplan–Meier)",
+        "Contrat signé en 60 jours, par mois d'ouverture des droits",
         "Modalité de la première orientation",
         "Organisme référent de la première orientation",
     ]
@@ -187,7 +193,7 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     assert list(table.columns)[:3] == ["Indicateur", "Cible", "Laonnois"]
     assert table["p-valeur"].str.startswith("p ").all()
     # every chart and the table: CSV, Excel, parquet
-    assert len(at.get("download_button")) == 3 * (7 + 1)
+    assert len(at.get("download_button")) == 3 * (9 + 1)
 
 
 def test_url_filter_changes_figures_and_round_trips(app_on_sample) -> None:
@@ -211,7 +217,7 @@ def test_pilot_alone_has_no_comparison_and_does_not_crash(app_on_sample) -> None
     got = cards(at)
     assert got["Orientés en 30 jours — Laonnois"][0] != "–"
     assert not any(delta for _, delta in got.values())
-    assert len(at.get("plotly_chart")) == 7
+    assert len(at.get("plotly_chart")) == 9
 
 
 def crude_suppression(frame: pl.DataFrame, spec) -> pl.DataFrame:  # type: ignore[no-untyped-def]
@@ -237,7 +243,7 @@ def test_suppressed_cells_do_not_break_the_page(app_on_sample, monkeypatch) -> N
     monkeypatch.setattr(access, "suppress", crude_suppression)
     at = app_on_sample(PAGE, territoire=["Laonnois", "Chaunois"], sexe="m", age="50_plus")
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 7
+    assert len(at.get("plotly_chart")) == 9
     # the tail of the Kaplan–Meier curve (fewer than 11 at risk) is hidden
     km = at.dataframe[2].value
     assert km["part_orientee"].isna().any()
