@@ -125,6 +125,27 @@ def month_lines(
     return fig
 
 
+def month_pair(
+    monthly: pl.DataFrame,
+    charts_: tuple[tuple[str, str, str], ...],
+    *,
+    cfg: Config,
+    period: Period,
+) -> None:
+    """Two monthly charts side by side, one per (indicator key, chart key, x-axis title), from
+    the frame of :func:`dashboard.data.intensity_by_month`."""
+    for column, (key, chart_key, x_title) in zip(st.columns(2), charts_, strict=True):
+        with column:
+            display.chart(
+                partial(month_lines, key=key, x_title=x_title, cfg=cfg, period=period),
+                indicator_rows(monthly, key),
+                name=f"{key}_par_mois",
+                key=chart_key,
+                keys=[key],
+                alt=month_alt(key, cfg.pilot),
+            )
+
+
 def month_alt(key: str, pilot: str) -> str:
     """The text alternative of :func:`month_lines`."""
     return (

@@ -81,25 +81,13 @@ with right:
         "groupe donne ses heures hebdomadaires moyennes."
     )
 
-for column, (key, chart_key, x_title) in zip(
-    st.columns(2),
-    (
-        ("part_semaines_15h", "int_15h_mois", WEEK_MONTH),
-        ("heures_hebdo_moyennes", "int_heures_mois", WEEK_MONTH),
-    ),
-    strict=True,
-):
-    with column:
-        display.chart(
-            partial(
-                intensity_charts.month_lines, key=key, x_title=x_title, cfg=cfg, period=view.period
-            ),
-            intensity_charts.indicator_rows(monthly, key),
-            name=f"{key}_par_mois",
-            key=chart_key,
-            keys=[key],
-            alt=intensity_charts.month_alt(key, pilot),
-        )
+intensity_charts.month_pair(
+    monthly,
+    (("part_semaines_15h", "int_15h_mois", WEEK_MONTH),
+     ("heures_hebdo_moyennes", "int_heures_mois", WEEK_MONTH)),
+    cfg=cfg,
+    period=view.period,
+)  # fmt: skip
 
 # ----------------------------------------------------------------------------- modalities
 st.subheader("Selon la modalité de la première orientation")
@@ -123,25 +111,13 @@ display.chart(
 
 # ---------------------------------------------------------------------- contacts, meetings
 st.subheader("Contacts hebdomadaires et rendez-vous mensuels")
-for column, (key, chart_key, x_title) in zip(
-    st.columns(2),
-    (
-        ("part_semaines_contact", "int_contact_mois", WEEK_MONTH),
-        ("part_mois_rendez_vous", "int_rdv_mois", "Mois calendaire"),
-    ),
-    strict=True,
-):
-    with column:
-        display.chart(
-            partial(
-                intensity_charts.month_lines, key=key, x_title=x_title, cfg=cfg, period=view.period
-            ),
-            intensity_charts.indicator_rows(monthly, key),
-            name=f"{key}_par_mois",
-            key=chart_key,
-            keys=[key],
-            alt=intensity_charts.month_alt(key, pilot),
-        )
+intensity_charts.month_pair(
+    monthly,
+    (("part_semaines_contact", "int_contact_mois", WEEK_MONTH),
+     ("part_mois_rendez_vous", "int_rdv_mois", "Mois calendaire")),
+    cfg=cfg,
+    period=view.period,
+)  # fmt: skip
 
 # -------------------------------------------------------------------------------- caseload
 st.subheader("Personnes accompagnées par référent (équivalent temps plein)")
