@@ -444,3 +444,27 @@ def show_did(frame: pl.DataFrame, *, pilot: str) -> pl.DataFrame:
         row["p-valeur"] = fmt.pvalue(r["p_value"])
         rows.append(row)
     return pl.DataFrame(rows)
+
+
+def targets_chart(safe: pl.DataFrame, *, cfg: Config, shares: list[str]) -> go.Figure:
+    """Key shares of the pilot and the rest with their intervals, the targets as marks
+    (« Vue d'ensemble »)."""
+    pilot = cfg.pilot
+    frame = safe.filter(pl.col("group").is_in([pilot, schema.RESTE])).with_columns(
+        pl.col("indicator").replace_strict({k: registry.get(k).label for k in shares}).alias("x")
+    )
+    fig = charts.bars(
+        frame,
+        "x",
+        "value",
+        pilot,
+        f"Indicateurs clés, {pilot} et reste du département (IC 95 %)",
+        percent=True,
+        low="ci_low",
+        high="ci_high",
+    )
+    charts.bar_marks(fig, [registry.get(key).target(cfg) for key in shares])
+    fig.add_annotation(
+        text="Tirets : cible", xref="paper", yref="paper", x=1, y=1.08, showarrow=False
+    )
+    return fig

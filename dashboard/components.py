@@ -30,6 +30,22 @@ def comparison_notice(territoires: Sequence[str], pilot: str) -> None:
         )
 
 
+def pilot_trend(frames: Sequence[pl.DataFrame], pilot: str) -> Callable[[str], list[float]]:
+    """For a card's sparkline: the pilot's monthly values of an indicator, from the first of
+    ``frames`` (protected month series: stock, entry months, calendar months) that has it,
+    nulls (and masked months) dropped; shares in percent."""
+
+    def trend(key: str) -> list[float]:
+        for frame in frames:
+            if frame.height and key in frame["indicator"].unique().to_list():
+                part = frame.filter(pl.col("indicator") == key, pl.col("group") == pilot)
+                values = part.sort("month")["value"].drop_nulls().to_list()
+                return [v * 100 for v in values] if registry.get(key).unit == "part" else values
+        return []
+
+    return trend
+
+
 def _delta_colour(better: str | None) -> str:
     return "normal" if better == "hausse" else "inverse" if better == "baisse" else "off"
 

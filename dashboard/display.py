@@ -19,15 +19,10 @@ import streamlit as st
 from dashboard import exports
 from metrics import registry
 from metrics.disclosure import MASK_COLUMN, Protection, as_text
+from metrics.engine import INDICATOR_PROTECTION
 
-# the tidy indicator frame of metrics (value, numerator, denominator, ci_low, ci_high)
-INDICATOR_FRAME = Protection(
-    counts=("numerator", "denominator"),
-    shares={"value": "denominator"},
-    numerators={"value": "numerator"},
-    intervals={"value": ("ci_low", "ci_high")},
-    groups=True,
-)
+# the tidy indicator frame of metrics, declared with it (metrics.engine)
+INDICATOR_FRAME = INDICATOR_PROTECTION
 
 
 def protect(frame: pl.DataFrame, spec: Protection | None) -> pl.DataFrame:

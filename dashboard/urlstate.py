@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -150,6 +151,28 @@ def write(param: str, values: str | Sequence[str] | None) -> None:
         st.query_params[param] = values if isinstance(values, str) else list(values)
     elif param in st.query_params:
         del st.query_params[param]
+
+
+def bound_choice(
+    widget: Callable[..., str],
+    label: str,
+    param: str,
+    options: Sequence[str],
+    default: str,
+    format_func: Callable[[str], str],
+    key_prefix: str = "territoires",
+    **kwargs: Any,
+) -> str:
+    """A page control kept in the URL (``?param=code``) like the shared filters: started
+    from the URL (an unknown value ignored with a notice), written back unless it is the
+    default."""
+    key = f"{key_prefix}_{param}"
+    wanted = choice(param, options)
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = wanted or default
+    value = widget(label, list(options), key=key, format_func=format_func, **kwargs)
+    write(param, value if value != default else None)
+    return value
 
 
 def placeholder() -> None:

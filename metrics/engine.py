@@ -26,6 +26,7 @@ from metrics.base import (
     public,
 )
 from metrics.coverage import coverage_indicators
+from metrics.disclosure import Protection
 from metrics.employment import employment_indicators
 from metrics.intensity import intensity_indicators
 from metrics.orientation import (
@@ -115,6 +116,18 @@ def scope(
         launch=cfg.launch,
         territoires=territoires,
     )
+
+
+# Disclosure of the indicator table (and of every frame of its columns: by month, by
+# attribute): counts, a value resting on its denominator and giving its numerator back, an
+# interval following its value, additive relations between the comparison groups.
+INDICATOR_PROTECTION = Protection(
+    counts=("numerator", "denominator"),
+    shares={"value": "denominator"},
+    numerators={"value": "numerator"},
+    intervals={"value": ("ci_low", "ci_high")},
+    groups=True,
+)
 
 
 def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFrame:

@@ -4,7 +4,6 @@ and the difference-in-differences around the launch (for the services of the Sta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from functools import partial
 
 import polars as pl
@@ -28,30 +27,11 @@ DEFAULT_KEY = "part_orientes_30j"
 MAP_HEIGHT = maps.MAP_HEIGHT
 
 
-def url_choice(
-    widget: Callable,
-    label: str,
-    param: str,
-    options: Sequence[str],
-    default: str,
-    format_func: Callable[[str], str],
-    **kwargs,
-) -> str:
-    """A page control kept in the URL (``?param=code``) like the shared filters."""
-    key = f"territoires_{param}"
-    wanted = urlstate.choice(param, options)
-    if key not in st.session_state or st.session_state[key] not in options:
-        st.session_state[key] = wanted or default
-    value = widget(label, list(options), key=key, format_func=format_func, **kwargs)
-    urlstate.write(param, value if value != default else None)
-    return value
-
-
 # --------------------------------------------------------------------------- controls
 
 c1, c2 = st.columns([3, 1])
 with c1:
-    key = url_choice(
+    key = urlstate.bound_choice(
         st.selectbox,
         "Indicateur",
         "indicateur",
@@ -60,7 +40,7 @@ with c1:
         lambda k: f"{registry.get(k).label} ({registry.FAMILIES[registry.get(k).family]})",
     )
 with c2:
-    level = url_choice(
+    level = urlstate.bound_choice(
         st.radio,
         "Niveau",
         "niveau",
