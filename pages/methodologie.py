@@ -85,6 +85,24 @@ st.markdown(
 """
 )
 
+st.subheader("Règles de départage")
+st.markdown(
+    """
+- **Première orientation** : la ligne d'orientation valide la plus ancienne ; à date égale,
+  la modalité puis l'organisme référent dans l'ordre alphabétique de leurs codes.
+- **Premier emploi** (taux d'emploi, répartition par contrat et export de lignes, une seule
+  règle) : le premier début d'emploi valide à partir de la première orientation ; à date
+  égale, un contrat durable (CDI, CDD de 6 mois ou plus, création d'entreprise) d'abord, puis
+  l'ordre des types de contrat du contrat de données (CDI, CDD de 6 mois ou plus, CDD de moins
+  de 6 mois, intérim, IAE, contrat aidé, alternance, création d'entreprise).
+- **Médianes de Kaplan–Meier** : la survie estimée est un produit de fractions ; « ≤ 0,5 »
+  est évalué à 10⁻¹² près, de sorte qu'une survie égale à un demi exactement désigne bien ce
+  délai (11/12 · 10/11 · 9/10 · 7/9 · 6/7 = 1/2).
+- **Professionnels accompagnants** : des sommes d'ETP et des rapports, sans intervalle ni
+  comparaison ; un groupe sans référent présent donne une valeur vide.
+"""
+)
+
 st.subheader("Registre des indicateurs")
 frame = pl.DataFrame(
     [
