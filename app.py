@@ -33,7 +33,7 @@ try:
 except ConfigError as err:  # a bad configuration stops everything, in French, no traceback
     log.error("%s", err)
     st.title("Configuration invalide")
-    st.error(err.message_fr, icon=":material/settings_alert:")
+    st.error(fmt.plain(err.message_fr), icon=":material/settings_alert:")
     st.navigation([st.Page(layout.nothing, title="Configuration")], position="hidden")
     st.stop()
 marker = data.synthetic_marker(cfg.data_dir)
