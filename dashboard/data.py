@@ -220,16 +220,20 @@ def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def fte_over_time(
-    view: View, months: tuple[dt.date, ...], since_launch: bool = False
+    view: View,
+    months: tuple[dt.date, ...],
+    since_launch: bool = False,
+    by: tuple[str, ...] = ("territoire", "organisme"),
 ) -> pl.DataFrame:
-    """FTE present at each month-end by territoire and organisme (those arrived since the
-    launch only with ``since_launch``); referents of the filtered territoires only."""
+    """FTE present at each month-end by ``by`` (those arrived since the launch only with
+    ``since_launch``); referents of the filtered territoires only."""
     sc = _scope(view)
     return professionals.fte_over_time(
         sc.snapshot.referents,
         months,
         territoires=sc.territoires,
         arrived_since=config().launch if since_launch else None,
+        by=by,
     )
 
 

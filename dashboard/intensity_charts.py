@@ -270,18 +270,8 @@ def caseload_detail(safe: pl.DataFrame, pilot: str) -> go.Figure:
 
 def fte_by_territoire(safe: pl.DataFrame, *, pilot: str, cfg: Config, period: Period) -> go.Figure:
     """FTE of the professionals present at each month-end, one line per territoire
-    (:func:`dashboard.data.fte_over_time`, summed over organismes), the pilot in vermillion."""
-    frame = (
-        safe.group_by("month", pl.col("territoire").alias("group"))
-        # a masked organisme masks its territoire's total (the sum would give it back)
-        .agg(
-            pl.when(pl.col("etp").is_null().any())
-            .then(None)
-            .otherwise(pl.col("etp").sum())
-            .alias("etp")
-        )
-        .sort("group", "month")
-    )
+    (:func:`dashboard.data.fte_over_time` by territoire), the pilot in vermillion."""
+    frame = safe.select("month", pl.col("territoire").alias("group"), "etp").sort("group", "month")
     fig = go.Figure()
     for group in frame["group"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("group") == group)
@@ -299,6 +289,7 @@ def fte_by_territoire(safe: pl.DataFrame, *, pilot: str, cfg: Config, period: Pe
             )
         )
     charts.base_layout(fig, "Professionnels accompagnants présents (ETP), par territoire", "ETP")
+    fig.update_layout(legend={"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0})
     charts.subtitle(fig, f"En fin de mois · {pilot} en vermillon")
     charts.date_axis(fig)
     charts.launch_line(fig, cfg.launch, period.start, period.end)
@@ -324,9 +315,7 @@ def arrivals_since_launch(safe: pl.DataFrame, *, pilot: str, cfg: Config) -> go.
             )
         )
     fig.update_layout(barmode="stack")
-    charts.base_layout(
-        fig, f"ETP arrivés depuis le lancement et présents, {pilot}, par organisme", "ETP"
-    )
+    charts.base_layout(fig, f"ETP arrivés depuis le lancement, {pilot}, par organisme", "ETP")
     target = registry.get("etp_recrutes_lancement").target(cfg)
     if target is not None:
         fig.add_hline(

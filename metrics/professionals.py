@@ -136,34 +136,30 @@ def fte_over_time(
     months: Sequence[dt.date],
     territoires: tuple[str, ...] | None = None,
     arrived_since: dt.date | None = None,
+    by: tuple[str, ...] = ("territoire", "organisme"),
 ) -> pl.DataFrame:
     """FTE present at each month-end of ``months`` (the « present at S » rule at that date),
-    by territoire and organisme; with ``arrived_since`` (the launch), those arrived on or
-    after it only (etp_recrutes_lancement month by month). Columns: month, territoire,
-    organisme, referents, etp."""
+    by ``by`` (territoire and organisme, or territoire alone: each cell its own count, so a
+    small organisme does not mask its territoire); with ``arrived_since`` (the launch), those
+    arrived on or after it only (etp_recrutes_lancement month by month). Columns: month,
+    the ``by`` columns, referents, etp."""
     if territoires is not None:
         referents = referents.filter(pl.col("territoire").is_in(list(territoires)))
     if arrived_since is not None:
         referents = referents.filter(pl.col("date_arrivee") >= arrived_since)
     frames = [
         present(referents, day(m))
-        .group_by("territoire", "organisme")
+        .group_by(*by)
         .agg(referents=pl.len().cast(pl.Int64), etp=pl.col("etp").sum())
         .with_columns(month=pl.lit(m, pl.Date))
         for m in months
     ]
     schema_ = {
         "month": pl.Date,
-        "territoire": pl.String,
-        "organisme": pl.String,
+        **dict.fromkeys(by, pl.String),
         "referents": pl.Int64,
         "etp": pl.Float64,
     }
     if not frames:
         return pl.DataFrame(schema=schema_)
-    return (
-        pl.concat(frames)
-        .select(list(schema_))
-        .cast(schema_)
-        .sort("month", "territoire", "organisme")
-    )
+    return pl.concat(frames).select(list(schema_)).cast(schema_).sort("month", *by)

@@ -157,7 +157,7 @@ st.subheader("Professionnels accompagnants")
 MONTHS = month_ends(cfg.launch - dt.timedelta(days=365), view.date)
 intensity_charts.professionals_block(
     data.pilot_vs_rest(view, PROFESSIONALS),
-    data.fte_over_time(view, MONTHS),
+    data.fte_over_time(view, MONTHS, by=("territoire",)),
     data.fte_over_time(view, month_ends(cfg.launch, view.date), since_launch=True),
     cfg=cfg,
     period=view.period,

@@ -86,7 +86,7 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Personnes accompagnées par ETP de référent, par territoire",
         "Personnes accompagnées par ETP, par organisme référent",
         "Professionnels accompagnants présents (ETP), par territoire",
-        "ETP arrivés depuis le lancement et présents, Laonnois, par organisme",
+        "ETP arrivés depuis le lancement, Laonnois, par organisme",
     ]
     table = at.dataframe[-1].value
     assert len(table) == 4
