@@ -177,8 +177,7 @@ KM_WORDING = {
         "orientation",
     ),
     "delai_contrat_median": (
-        "Part ayant signé son contrat d'engagements selon le délai depuis l'ouverture des "
-        "droits (Kaplan–Meier)",
+        "Part ayant signé son contrat (Kaplan–Meier)",
         "Part ayant signé (1 − Ŝ)",
         "contrat",
     ),

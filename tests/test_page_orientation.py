@@ -182,8 +182,7 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
         "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)",
         "Diagnostic en 15 jours, par mois d'ouverture des droits",
         "Orientés en 30 jours, par mois d'ouverture des droits",
-        "Part ayant signé son contrat d'engagements selon le délai depuis l'ouverture des "
-        "droits (Kaplan–Meier)",
+        "Part ayant signé son contrat (Kaplan–Meier)",
         "Contrat signé en 60 jours, par mois d'ouverture des droits",
         "Modalité de la première orientation",
         "Organisme référent de la première orientation",
