@@ -285,7 +285,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         )
     data_dir = _resolve_path(os.environ.get("RSA_DATA_DIR") or file.donnees.repertoire)
     audit_log = _resolve_path(os.environ.get("RSA_AUDIT_LOG") or acces.journal_audit)
-    check_audit_log(audit_log, data_dir)
     roles = acces.roles.model_dump()
     return Config(
         pilot=exp.pilote,
@@ -306,5 +305,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def get_config() -> Config:
-    """The process-wide configuration (read once)."""
-    return load_config()
+    """The app's configuration (read once): :func:`load_config`, and the audit log's
+    placement checked, since the app is what writes it (the report command writes none)."""
+    cfg = load_config()
+    check_audit_log(cfg.audit_log, cfg.data_dir)
+    return cfg

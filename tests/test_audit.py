@@ -69,5 +69,6 @@ def test_audit_log_is_never_inside_a_snapshot(tmp_path: Path, monkeypatch) -> No
     )
     monkeypatch.delenv("RSA_AUDIT_LOG", raising=False)
     monkeypatch.delenv("RSA_DATA_DIR", raising=False)
-    with pytest.raises(config.ConfigError, match="audit"):
-        config.load_config(cfg)
+    loaded = config.load_config(cfg)  # the report command reads it: it writes no log
+    with pytest.raises(config.ConfigError, match="audit"):  # the app refuses it
+        config.check_audit_log(loaded.audit_log, loaded.data_dir)
