@@ -4,7 +4,7 @@ palette (Okabe–Ito) with the pilot always in the same colour, targets as refer
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
@@ -73,11 +73,15 @@ def add_target(fig: go.Figure, target: float | None, percent: bool, label: str =
     )
 
 
-def bar_marks(fig: go.Figure, values: Sequence[float | None]) -> None:
-    """A dashed segment across the i-th category of a bar chart at ``values[i]`` (a target
-    or a reference per bar; None draws nothing)."""
-    for i, y in enumerate(values):
-        if y is not None:
+def bar_marks(fig: go.Figure, marks: Mapping[str, float | None]) -> None:
+    """A dashed segment across the category of a bar chart named by each key of ``marks``, at
+    its value (a target or a reference; None draws nothing). Categories are found on the
+    figure's x axis in the order Plotly draws them (first appearance over the traces), so a
+    mark sits on its own bar whatever the order of the data."""
+    categories = list(dict.fromkeys(x for trace in fig.data for x in (trace.x or ())))
+    for label, y in marks.items():
+        if y is not None and label in categories:
+            i = categories.index(label)
             fig.add_shape(
                 type="line",
                 x0=i - 0.45,

@@ -463,7 +463,9 @@ def targets_chart(safe: pl.DataFrame, *, cfg: Config, shares: list[str]) -> go.F
         low="ci_low",
         high="ci_high",
     )
-    charts.bar_marks(fig, [registry.get(key).target(cfg) for key in shares])
+    charts.bar_marks(
+        fig, {registry.get(key).label: registry.get(key).target(cfg) for key in shares}
+    )
     fig.add_annotation(
         text="Tirets : cible", xref="paper", yref="paper", x=1, y=1.08, showarrow=False
     )

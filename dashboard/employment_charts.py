@@ -279,7 +279,7 @@ def territories_chart(safe: pl.DataFrame, *, keys: Sequence[str], cfg: Config) -
         low="ci_low",
         high="ci_high",
     )
-    charts.bar_marks(fig, [registry.get(key).reference(cfg) for key in keys])
+    charts.bar_marks(fig, {labels[key]: registry.get(key).reference(cfg) for key in keys})
     fig.add_annotation(
         text="Tirets : premiers résultats publiés du pilote",
         xref="paper",
