@@ -66,7 +66,7 @@ def compare_snapshots(
 
     Raises :class:`queries.errors.SnapshotError` when either snapshot is structurally invalid.
     """
-    con = connect()
+    con = connect(data_dir)
     validate_structure(data_dir, previous, con)
     validate_structure(data_dir, current, con)
     paths: dict[str, str] = {}

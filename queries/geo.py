@@ -38,11 +38,11 @@ class CommuneShapes:
 
 
 def _read_text(path: str) -> str:
-    if is_url(path):  # any URL DuckDB reads (httpfs), like the snapshots
-        row = connect().execute("SELECT content FROM read_text(?)", [path]).fetchone()
-        if row is None:
+    if is_url(path):  # object storage, read through DuckDB like the snapshots
+        rows = connect(path).execute("SELECT content FROM read_text(?)", [path]).fetchall()
+        if not rows:
             raise FileNotFoundError(path)
-        return str(row[0])
+        return str(rows[0][0])
     return Path(path).read_text(encoding="utf-8")
 
 

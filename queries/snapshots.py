@@ -36,6 +36,14 @@ _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 # --------------------------------------------------------------------------- helpers
 
 
+def short_reason(exc: BaseException) -> str:
+    """One line of an error: the last « SomethingError: … » line a filesystem error wrapped
+    by DuckDB carries (its Python traceback stays out), else the first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    named = [line for line in lines if re.match(r"^[A-Za-z_.]*(Error|Exception): ", line)]
+    return (named[-1] if named else lines[0] if lines else type(exc).__name__)[:300]
+
+
 def is_url(path: str) -> bool:
     return "://" in path
 
@@ -92,10 +100,40 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> None
     con.execute(sql)
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection (one per load: temp views are connection-local).
-    Insertion order is not needed (every result is keyed), which lets DuckDB go faster."""
+S3_ENDPOINT_ENV = "RSA_S3_ENDPOINT"  # e.g. https://s3.gra.io.cloud.ovh.net (default: AWS)
+
+
+@cache
+def _object_store(scheme: str):  # type: ignore[no-untyped-def]
+    """The fsspec filesystem DuckDB reads ``scheme://`` URLs through (``s3``: s3fs).
+
+    DuckDB's own httpfs extension is not bundled and ``INSTALL httpfs`` downloads it at run
+    time, which a closed network refuses; an fsspec filesystem registered on the connection
+    does the same I/O from the pinned requirements. Credentials come from the environment
+    only (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION / AWS_DEFAULT_REGION), the
+    endpoint from env ``RSA_S3_ENDPOINT`` (a MinIO, Ceph or OVH store; default AWS)."""
+    if scheme not in ("s3", "s3a"):
+        raise DataDirError(
+            f"unsupported data directory scheme {scheme}:// (only s3:// besides local folders)",
+            f"Répertoire de données « {scheme}:// » non pris en charge (dossier local ou s3://).",
+        )
+    import s3fs  # only for object storage
+
+    endpoint = os.environ.get(S3_ENDPOINT_ENV)
+    kwargs = {"endpoint_url": endpoint} if endpoint else {}
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        kwargs["region_name"] = region
+    return s3fs.S3FileSystem(client_kwargs=kwargs, use_listings_cache=False)
+
+
+def connect(data_dir: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection (one per load: temp views are connection-local),
+    reading ``data_dir`` when it is a URL through its fsspec filesystem. Insertion order is
+    not needed (every result is keyed), which lets DuckDB go faster."""
     con = duckdb.connect(":memory:")
+    if data_dir is not None and is_url(data_dir):
+        con.register_filesystem(_object_store(data_dir.split("://", 1)[0]))
     con.execute("SET preserve_insertion_order = false")
     # The files' own statistics are untrusted input: writers leave NaN out of a column's
     # min / max, and DuckDB's statistics propagation then folds « isnan(etp) » or
@@ -111,14 +149,15 @@ def list_snapshots(data_dir: str) -> list[dt.date]:
     """Dates of the snapshot folders present in ``data_dir`` (valid or not), ascending."""
     names: list[str]
     if is_url(data_dir):
-        con = connect()
+        con = connect(data_dir)
         pattern = join(data_dir, schema.SNAPSHOT_DIR, f"{schema.SNAPSHOT_PREFIX}*", "*.parquet")
         try:
             files = [r[0] for r in con.execute("SELECT file FROM glob(?)", [pattern]).fetchall()]
         except duckdb.Error as exc:
             raise DataDirError(
-                f"cannot list snapshots under {data_dir}: {exc}",
-                f"Impossible de lister les snapshots de {data_dir}.",
+                f"cannot list snapshots under {data_dir}: {short_reason(exc)}",
+                f"Impossible de lister les snapshots de {data_dir} (stockage objet "
+                "inaccessible, seau absent ou identifiants refusés).",
             ) from exc
         names = sorted({f.rstrip("/").split("/")[-2] for f in files})
     else:
@@ -193,7 +232,7 @@ def _load_communes_into(con: duckdb.DuckDBPyConnection, data_dir: str) -> None:
     except duckdb.Error as exc:
         raise _referential_error(
             None,
-            f"file is unreadable ({str(exc).splitlines()[0]})",
+            f"file is unreadable ({short_reason(exc)})",
             "le fichier est illisible (attendu : un CSV encodé en UTF-8, séparé par des "
             "virgules, avec une ligne d'en-tête).",
         ) from exc
@@ -291,7 +330,7 @@ def _load_communes_into(con: duckdb.DuckDBPyConnection, data_dir: str) -> None:
 def load_communes(data_dir: str) -> pl.DataFrame:
     """The communes referential (code_commune, nom_commune, code_epci, nom_epci, territoire,
     population)."""
-    con = connect()
+    con = connect(data_dir)
     _load_communes_into(con, data_dir)
     return con.sql("SELECT * FROM communes ORDER BY code_commune").pl()
 
@@ -307,7 +346,7 @@ def validate_structure(
     Faults: a missing or unreadable file, a missing column, a column of the wrong type, an
     empty ``beneficiaires``. Reads parquet metadata only.
     """
-    con = con or connect()
+    con = con or connect(data_dir)
     label = snapshot.isoformat()
     for table, columns in schema.TABLES.items():
         file = f"{table}.parquet"
@@ -321,7 +360,7 @@ def validate_structure(
                 label,
                 file,
                 None,
-                f"file is unreadable ({str(exc).splitlines()[0]})",
+                f"file is unreadable ({short_reason(exc)})",
                 "le fichier est illisible (parquet invalide).",
             ) from exc
         found = {row[0]: row[1] for row in described}
@@ -364,7 +403,7 @@ class SnapshotStatus:
 
 def snapshot_statuses(data_dir: str) -> list[SnapshotStatus]:
     """Every snapshot folder with its structural status, ascending by date."""
-    con = connect()
+    con = connect(data_dir)
     statuses = []
     for date in list_snapshots(data_dir):
         try:
@@ -385,7 +424,7 @@ def latest_valid_snapshot(data_dir: str) -> dt.date:
             f"Aucun snapshot dans {join(data_dir, schema.SNAPSHOT_DIR)} "
             "(lancer « make sample » pour générer les données d'exemple).",
         )
-    con = connect()
+    con = connect(data_dir)
     errors = []
     for date in reversed(dates):
         try:
@@ -531,7 +570,7 @@ def _valid(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
 
 
 def _load_raw(data_dir: str, snapshot: dt.date, table: str) -> pl.DataFrame:
-    con = connect()
+    con = connect(data_dir)
     _classify(con, data_dir, snapshot)
     return _valid(con, table)
 
@@ -655,7 +694,7 @@ def load_snapshot(data_dir: str, snapshot: dt.date, use_cache: bool = True) -> S
 
 
 def _load(data_dir: str, snapshot: dt.date) -> Snapshot:
-    con = connect()
+    con = connect(data_dir)
     validate_structure(data_dir, snapshot, con)
     _classify(con, data_dir, snapshot)
     for t in BIG_TABLES:  # decoded once, then counted and reduced in memory
