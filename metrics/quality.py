@@ -56,7 +56,7 @@ def unknown_communes(snap: Snapshot) -> pl.DataFrame:
     beneficiaries, most frequent first (columns code_commune, beneficiaires). They count in
     « Ensemble » but in no territory and in neither side of a comparison."""
     return (
-        snap.beneficiaires.filter(pl.col("nom_commune").is_null())
+        snap.beneficiaires.join(snap.communes.select("code_commune"), on="code_commune", how="anti")
         .group_by("code_commune")
         .agg(pl.len().cast(pl.Int64).alias("beneficiaires"))
         .sort(["beneficiaires", "code_commune"], descending=[True, False])

@@ -492,3 +492,21 @@ def test_the_cli_never_prints_a_traceback(tmp_path: Path) -> None:
     assert res.stderr.strip().splitlines() == [
         "error: referential referentiels/communes.csv, column code_commune: column is missing"
     ]
+
+
+def test_a_nameless_commune_of_the_referential_is_not_an_unknown_commune(
+    tmp_path: Path,
+) -> None:
+    """« Unknown » means absent from communes.csv, not « without a name » (a referential row
+    with an empty nom_commune still places its people in their territoire)."""
+    from metrics.quality import unknown_communes
+
+    write_snapshot(tmp_path, S, {"beneficiaires": [person("a"), person("b", code_commune="99999")]})
+    rows = communes_rows()
+    write_communes(tmp_path, [{**r, "nom_commune": ""} if r["code_commune"] == "02408" else r
+                              for r in rows])  # fmt: skip
+    snap = load_snapshot(str(tmp_path), D(S), use_cache=False)
+    assert unknown_communes(snap).to_dict(as_series=False) == {
+        "code_commune": ["99999"],
+        "beneficiaires": [1],
+    }
