@@ -86,3 +86,44 @@ def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
 
     yield open_page
     config.get_config.cache_clear()
+
+
+OIDC_CONFIG = """
+[acces]
+mode = "oidc"
+[acces.roles]
+direction = ["dga.insertion@aisne.fr"]
+prefecture = ["@aisne.gouv.fr"]
+evaluateur = ["evaluation@travail.gouv.fr", "chef@aisne.gouv.fr"]
+"""
+
+
+@pytest.fixture
+def oidc_app(small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Open the app in OIDC mode on the small sample, as a logged-in user:
+    ``oidc_app(email, page=None, claims=None, **params)`` (``email`` None: not logged in;
+    ``claims``: more ID-token claims, e.g. ``email_verified``)."""
+    from streamlit.testing.v1 import AppTest
+
+    import config
+
+    cfg = tmp_path / "evaluation.toml"
+    cfg.write_text(OIDC_CONFIG, encoding="utf-8")
+    monkeypatch.setenv("RSA_CONFIG", str(cfg))
+    monkeypatch.setenv("RSA_DATA_DIR", str(small_sample))
+    monkeypatch.setenv("RSA_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    config.get_config.cache_clear()
+
+    def open_as(
+        email: str | None, page: str | None = None, claims: dict | None = None, **params: str
+    ) -> AppTest:
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+        at.user = {"is_logged_in": email is not None, "email": email or "", **(claims or {})}
+        for k, v in params.items():
+            at.query_params[k] = v
+        if page:
+            at.switch_page(page)
+        return at.run()
+
+    yield open_as
+    config.get_config.cache_clear()

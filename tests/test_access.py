@@ -10,16 +10,9 @@ from streamlit.testing.v1 import AppTest
 import config
 from dashboard.access import role_for
 from dashboard.pages import PAGES, pages_for
+from tests.conftest import OIDC_CONFIG as OIDC
 from tests.snapshot_builder import PROJECT_ROOT
 
-OIDC = """
-[acces]
-mode = "oidc"
-[acces.roles]
-direction = ["dga.insertion@aisne.fr"]
-prefecture = ["@aisne.gouv.fr"]
-evaluateur = ["evaluation@travail.gouv.fr", "chef@aisne.gouv.fr"]
-"""
 USERS = {
     "direction": "dga.insertion@aisne.fr",
     "prefecture": "agent.sgar@aisne.gouv.fr",
@@ -50,28 +43,6 @@ def test_quality_page_is_for_evaluators_only() -> None:
         files = [p.file for p in pages_for(role)]
         assert "pages/qualite.py" not in files and len(files) == len(PAGES) - 1
     assert pages_for(None) == []
-
-
-@pytest.fixture
-def oidc_app(small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    cfg = tmp_path / "evaluation.toml"
-    cfg.write_text(OIDC, encoding="utf-8")
-    monkeypatch.setenv("RSA_CONFIG", str(cfg))
-    monkeypatch.setenv("RSA_DATA_DIR", str(small_sample))
-    monkeypatch.setenv("RSA_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
-    config.get_config.cache_clear()
-
-    def open_as(email: str | None, page: str | None = None, **params: str) -> AppTest:
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-        at.user = {"is_logged_in": email is not None, "email": email or ""}
-        for k, v in params.items():
-            at.query_params[k] = v
-        if page:
-            at.switch_page(page)
-        return at.run()
-
-    yield open_as
-    config.get_config.cache_clear()
 
 
 def test_nobody_sees_anything_before_login(oidc_app) -> None:

@@ -101,26 +101,9 @@ def test_the_generator_writes_the_marker(small_sample: Path) -> None:
 
 
 # =========================================================================== OIDC claims
-@pytest.fixture
-def oidc_app(small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    cfg = tmp_path / "evaluation.toml"
-    cfg.write_text(OIDC, encoding="utf-8")
-    monkeypatch.setenv("RSA_CONFIG", str(cfg))
-    monkeypatch.setenv("RSA_DATA_DIR", str(small_sample))
-    monkeypatch.setenv("RSA_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
-    config.get_config.cache_clear()
-
-    def open_as(**claims: object) -> AppTest:
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-        at.user = {"is_logged_in": True, **claims}
-        return at.run()
-
-    return open_as
-
-
 @pytest.mark.parametrize("verified", [False, "false", "False"])
 def test_an_unverified_address_gets_no_role(oidc_app, verified: object) -> None:
-    at = oidc_app(email="dga.insertion@aisne.fr", email_verified=verified)
+    at = oidc_app("dga.insertion@aisne.fr", claims={"email_verified": verified})
     assert not at.exception
     assert at.title[0].value == "Accès refusé"
     assert "n'est pas vérifiée" in at.error[0].value
@@ -129,12 +112,12 @@ def test_an_unverified_address_gets_no_role(oidc_app, verified: object) -> None:
 
 def test_a_verified_or_silent_provider_gets_the_role(oidc_app) -> None:
     for claims in ({"email_verified": True}, {}):
-        at = oidc_app(email="dga.insertion@aisne.fr", **claims)
+        at = oidc_app("dga.insertion@aisne.fr", claims=claims)
         assert not at.exception and at.title[0].value == "Vue d'ensemble", claims
 
 
 def test_the_refused_address_is_shown_as_text(oidc_app) -> None:
-    at = oidc_app(email="![x](http://example.invalid/p.png)**@gmail.com")
+    at = oidc_app("![x](http://example.invalid/p.png)**@gmail.com")
     assert at.title[0].value == "Accès refusé"
     shown = at.error[0].value
     assert "![x](" not in shown and "\\!\\[x\\]\\(" in shown and "\\*\\*" in shown

@@ -23,7 +23,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -38,6 +37,7 @@ from metrics.base import Filters, Period
 from metrics.cohort import CohortSpec
 from metrics.report import main as report_main
 from tests.snapshot_builder import PROJECT_ROOT, orientation, person, write_snapshot
+from tests.test_survival import plain_km_median
 
 S = dt.date(2024, 12, 31)
 PERIOD = Period(dt.date(2024, 1, 1), S)
@@ -154,7 +154,7 @@ def _num(text: str) -> float | None:
 
 
 def km_median_by_hand(rows: list[dict[str, str]]) -> float:
-    """Plain product-limit from the export's dates (events before censorings at ties)."""
+    """The median recomputed from the export's dates alone (plain product-limit loop)."""
     obs = []
     for r in rows:
         o, f, orr = (_date(r[c]) for c in ("date_ouverture_droits", "date_fin_droits",
@@ -166,15 +166,7 @@ def km_median_by_hand(rows: list[dict[str, str]]) -> float:
             obs.append(((orr - o).days, True))
         else:
             obs.append(((end - o).days, False))
-    at_risk, surv = len(obs), 1.0
-    for t in sorted({t for t, _ in obs}):
-        d = sum(1 for u, e in obs if u == t and e)
-        surv *= 1 - d / at_risk
-        # exact arithmetic check: the product of these fractions is ½ at t = 12
-        if d and surv <= 0.5 + 1e-12:
-            return float(t)
-        at_risk -= sum(1 for u, _ in obs if u == t)
-    return math.nan
+    return plain_km_median(obs)
 
 
 def test_the_kaplan_meier_median_agrees_everywhere(report, page_table, export_rows) -> None:

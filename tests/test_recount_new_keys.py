@@ -6,6 +6,7 @@ Kaplan–Meier, not the project's metrics code."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from config import load_config
 from metrics.base import Period
 from metrics.report import build_report
 from tests.test_generator import LAST, PILOT, Snap, _snap
+from tests.test_survival import plain_km_median
 
 PERIOD = Period(dt.date(2023, 5, 11), LAST)
 SIDES = {"pilot": PILOT, "reste": "Reste du département"}
@@ -38,39 +40,25 @@ def snap(generated_sample: Path) -> Snap:
     return s
 
 
-def _side(side: str) -> str:
-    return "pilot" if side == "pilot" else "reste"
-
-
-def km_median(obs: list[tuple[int, bool]]) -> float | None:
-    at_risk, surv = len(obs), 1.0
-    for t in sorted({t for t, _ in obs}):
-        d = sum(1 for u, e in obs if u == t and e)
-        surv *= 1 - d / at_risk
-        if d and surv <= 0.5 + 1e-12:
-            return float(t)
-        at_risk -= sum(1 for u, _ in obs if u == t)
-    return None
-
-
 @pytest.mark.parametrize("side", list(SIDES))
 def test_contract_median_and_share_within_60_days(snap: Snap, doc: dict, side: str) -> None:
     a, b, s = f"DATE '{PERIOD.start}'", f"DATE '{PERIOD.end}'", snap.s
     rows = snap.rows(f"""
         SELECT greatest(ct - O, 0), ct IS NOT NULL AND ct <= least({s}, coalesce(F, {s})),
                least({s}, coalesce(F, {s})) - O
-        FROM contracts WHERE {_side(side)} AND O BETWEEN {a} AND {b} AND O <= {s}""")
+        FROM contracts WHERE {side} AND O BETWEEN {a} AND {b} AND O <= {s}""")
     obs = [(int(d) if e else int(c), bool(e)) for d, e, c in rows]
     rec = doc[("delai_contrat_median", SIDES[side])]
+    median = plain_km_median(obs)
     assert (rec["value"], rec["numerator"], rec["denominator"]) == (
-        km_median(obs),
+        None if math.isnan(median) else median,
         sum(e for _, e in obs),
         len(obs),
     )
     k, n = snap.rows(f"""
         SELECT count(*) FILTER (WHERE ct IS NOT NULL AND greatest(ct - O, 0) <= 60
                                 AND (F IS NULL OR ct <= F)), count(*)
-        FROM contracts WHERE {_side(side)} AND O BETWEEN {a} AND {b} AND O <= {s} - 60""")[0]
+        FROM contracts WHERE {side} AND O BETWEEN {a} AND {b} AND O <= {s} - 60""")[0]
     share = doc[("part_contrat_60j", SIDES[side])]
     assert (share["numerator"], share["denominator"]) == (k, n)
     assert share["value"] == pytest.approx(k / n, abs=1e-15)
@@ -81,7 +69,7 @@ def test_renewed_accompaniment_of_the_stock(snap: Snap, doc: dict, side: str) ->
     s = snap.s
     k, n = snap.rows(f"""
         SELECT count(*) FILTER (WHERE coalesce(renove, false)), count(*) FROM contracts
-        WHERE {_side(side)} AND O <= {s} AND (F IS NULL OR F > {s}) AND sdd""")[0]
+        WHERE {side} AND O <= {s} AND (F IS NULL OR F > {s}) AND sdd""")[0]
     rec = doc[("part_accompagnement_renove", SIDES[side])]
     assert (rec["numerator"], rec["denominator"]) == (k, n)
 

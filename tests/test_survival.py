@@ -50,6 +50,19 @@ def kaplan_meier(t: list, e: list) -> dict[str, np.ndarray]:
     }
 
 
+def plain_km_median(obs: list[tuple[int, bool]]) -> float:
+    """Independent reference: the textbook product-limit median by a plain loop over
+    (duration, event) pairs (events before censorings at ties), NaN if never reached."""
+    at_risk, surv = len(obs), 1.0
+    for t in sorted({t for t, _ in obs}):
+        d = sum(1 for u, e in obs if u == t and e)
+        surv *= 1 - d / at_risk
+        if d and surv <= 0.5 + 1e-12:
+            return float(t)
+        at_risk -= sum(1 for u, _ in obs if u == t)
+    return math.nan
+
+
 def km_median(t: list, e: list) -> float:
     """The median of one sample through :func:`metrics.survival.medians`."""
     surv = pl.DataFrame(
