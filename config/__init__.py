@@ -51,6 +51,8 @@ class Config:
     access_mode: str = "demo"
     access_provider: str | None = None  # named [auth.<name>] provider; None: the [auth] one
     audit_log: str = str(PROJECT_ROOT / "var" / "audit.jsonl")
+    # secret of the record keys of the cell key perturbation (created at first use, 0600)
+    record_key_file: str = str(PROJECT_ROOT / "var" / "cle_enregistrements.bin")
     roles: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({r: () for r in ROLES})
     )
@@ -136,6 +138,56 @@ def check_audit_log(audit_log: str, data_dir: str) -> None:
         )
 
 
+SECRET_BYTES = 32
+
+
+def record_key_secret(cfg: Config) -> bytes:
+    """The secret behind the record keys of the cell key perturbation: read from
+    ``cfg.record_key_file``, created there at first use (random, owner-only permissions). It
+    stays on the server; keeping the file keeps every person's key (and every published
+    figure) the same from one snapshot to the next. Raises :class:`ConfigError` for a file
+    that is a URL, inside the data directory, unreadable or not a secret of the right size."""
+    import secrets
+
+    where = cfg.record_key_file
+
+    def refuse(reason: str, reason_fr: str) -> ConfigError:
+        return ConfigError(
+            f"record key file {where}: {reason}",
+            f"Configuration : fichier de clé du secret statistique refusé ({reason_fr}). "
+            "Clé [confidentialite] cle_enregistrements ou variable RSA_RECORD_KEY_FILE.",
+        )
+
+    if "://" in where:
+        raise refuse("must be a local file", "ce doit être un fichier local")
+    path = Path(where)
+    if "://" not in cfg.data_dir and path.resolve().is_relative_to(Path(cfg.data_dir).resolve()):
+        raise refuse(
+            "must not be inside the data directory", "il est dans le répertoire de données"
+        )
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # created meanwhile by another process: read it below
+        except OSError as exc:
+            raise refuse(f"cannot be created: {exc}", "il ne peut pas être créé") from exc
+        else:
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(SECRET_BYTES))
+    try:
+        secret = path.read_bytes()
+    except OSError as exc:
+        raise refuse(f"unreadable: {exc}", "il est illisible") from exc
+    if len(secret) != SECRET_BYTES:
+        raise refuse(
+            f"holds {len(secret)} bytes, expected {SECRET_BYTES}",
+            f"il doit contenir exactement {SECRET_BYTES} octets",
+        )
+    return secret
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
@@ -152,6 +204,7 @@ class _Donnees(_Section):
 
 class _Confidentialite(_Section):
     seuil: StrictInt = Field(default=Config.suppression_threshold, ge=1)
+    cle_enregistrements: str = "var/cle_enregistrements.bin"
 
 
 class _Statistiques(_Section):
@@ -286,6 +339,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     data_dir = _resolve_path(os.environ.get("RSA_DATA_DIR") or file.donnees.repertoire)
     audit_log = _resolve_path(os.environ.get("RSA_AUDIT_LOG") or acces.journal_audit)
     roles = acces.roles.model_dump()
+    record_key_file = _resolve_path(
+        os.environ.get("RSA_RECORD_KEY_FILE") or file.confidentialite.cle_enregistrements
+    )
     return Config(
         pilot=exp.pilote,
         launch=exp.lancement,
@@ -298,6 +354,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         access_mode=acces.mode,
         access_provider=acces.fournisseur or None,
         audit_log=audit_log,
+        record_key_file=record_key_file,
         roles=MappingProxyType({r: tuple(_role_entries(roles[r], r)) for r in ROLES}),
         source=str(cfg_path),
     )
@@ -306,7 +363,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 @lru_cache(maxsize=1)
 def get_config() -> Config:
     """The app's configuration (read once): :func:`load_config`, and the audit log's
-    placement checked, since the app is what writes it (the report command writes none)."""
+    placement and the record key secret checked, since the app is what writes the log and
+    perturbs the figures (the report command does neither)."""
     cfg = load_config()
     check_audit_log(cfg.audit_log, cfg.data_dir)
+    record_key_secret(cfg)  # created (or its damage reported) at start, not mid-page
     return cfg

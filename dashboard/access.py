@@ -26,6 +26,7 @@ import streamlit as st
 
 from config import ROLES, Config, normalise_address
 from dashboard import fmt
+from metrics import perturbation
 from metrics.disclosure import Protection, Relation, group_relations
 from metrics.disclosure import suppress as _suppress
 from queries import schema
@@ -229,7 +230,8 @@ def suppress(frame: pl.DataFrame, spec: Protection) -> pl.DataFrame:
     """Disclosure control of an aggregate frame for the current role."""
     role = current_role()
     if sees_raw(role):
-        return frame
+        return perturbation.drop_keys(frame)
     from dashboard import data
 
-    return _suppress(frame, spec, data.config().suppression_threshold, relations())
+    noisy = perturbation.perturb(frame, spec)
+    return _suppress(noisy, spec, data.config().suppression_threshold, relations())

@@ -15,7 +15,7 @@ import logging
 import polars as pl
 import streamlit as st
 
-from config import Config, get_config
+from config import Config, get_config, record_key_secret
 from dashboard import display
 from dashboard.state import View
 from metrics import cohort as cohort_metrics
@@ -25,6 +25,7 @@ from metrics import (
     engine,
     intensity,
     orientation,
+    perturbation,
     professionals,
     series,
 )
@@ -78,8 +79,11 @@ def snapshot(data_dir: str, date: dt.date) -> Snapshot:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def people(data_dir: str, date: dt.date) -> pl.DataFrame:
-    """The person table of a snapshot (shared, computed once)."""
-    return _persons(snapshot(data_dir, date))
+    """The person table of a snapshot (shared, computed once), with the record keys of the
+    cell key perturbation (metrics.perturbation; they never leave the server)."""
+    return perturbation.with_record_keys(
+        _persons(snapshot(data_dir, date)), record_key_secret(config())
+    )
 
 
 def _scope(view: View, level: str = "territoire") -> engine.Scope:
@@ -101,21 +105,37 @@ def indicators(view: View, families: tuple[str, ...] | None = None, level: str =
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def comparisons(view: View) -> pl.DataFrame:
-    sc = _scope(view)
-    return engine.comparisons(sc, indicators(view))
+def comparisons(view: View, perturbed: bool = False) -> pl.DataFrame:
+    """Pilot versus rest tests, from the raw counts or (``perturbed``, for the aggregate
+    roles) from the perturbed ones: a test on raw counts would give them back."""
+    table = indicators(view)
+    if perturbed:
+        table = perturbation.perturb(table, display.INDICATOR_FRAME)
+    return engine.comparisons(_scope(view), table)
 
 
 def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFrame:
     """The pilot-versus-rest frame of ``keys`` (default: every indicator), protected for the
     current role: its masks are those of the protected indicator table."""
+    from dashboard import access
+
     safe = display.protect(indicators(view), display.INDICATOR_FRAME)
-    return compare.pilot_vs_rest(safe, comparisons(view), config().pilot, keys)
+    tests = comparisons(view, perturbed=not access.sees_raw(access.current_role()))
+    return compare.pilot_vs_rest(safe, tests, config().pilot, keys)
 
 
 @st.cache_data(max_entries=32, show_spinner="Différence de différences…")
 def did(view: View) -> list[dict]:
     return engine.difference_in_differences(_scope(view), config().launch)
+
+
+def did_rows(view: View) -> list[dict]:
+    """The DiD rows for the current role: perturbed cells and estimates for the aggregate
+    roles (metrics.compare.perturb_did), raw for evaluators."""
+    from dashboard import access
+
+    rows = did(view)
+    return rows if access.sees_raw(access.current_role()) else compare.perturb_did(rows)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -213,9 +233,11 @@ def oriented_share_curve(
 def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     """The weekly hours distribution with each group's total of weeks (the share's
     denominator)."""
-    return intensity.with_group_total(
+    frame = intensity.with_group_total(
         hours_distribution(view, groups), "semaines", "semaines_total"
-    ).select("group", "classe", "semaines", "semaines_total", "part")
+    )
+    keys = [c for c in frame.columns if perturbation.is_ck(c)]
+    return frame.select("group", "classe", "semaines", "semaines_total", "part", *keys)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -261,14 +283,12 @@ def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int) -> pl.
 # --------------------------------------------------------------------------- comparisons
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def did_cells(view: View) -> pl.DataFrame:
-    return compare.did_cells(did(view), config().pilot)
+    return compare.did_cells(did_rows(view), config().pilot)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def did_summary(view: View) -> pl.DataFrame:
-    return compare.did_summary(did(view))
+    return compare.did_summary(did_rows(view))
 
 
 # --------------------------------------------------------------------------- map

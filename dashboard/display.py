@@ -17,7 +17,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import exports
-from metrics import registry
+from metrics import perturbation, registry
 from metrics.disclosure import MASK_COLUMN, Protection, as_text
 from metrics.engine import INDICATOR_PROTECTION
 
@@ -30,7 +30,7 @@ def protect(frame: pl.DataFrame, spec: Protection | None) -> pl.DataFrame:
     figures; for the other roles small cells are masked (metrics.disclosure) and the frame
     gains a ``masque`` column. The single place every display and export goes through."""
     if spec is None:
-        return frame
+        return perturbation.drop_keys(frame)
     from dashboard import access  # late import: access depends on the session
 
     return access.suppress(frame, spec)

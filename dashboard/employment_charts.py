@@ -17,7 +17,7 @@ import polars as pl
 
 from config import Config
 from dashboard import charts, fmt
-from metrics import employment, registry
+from metrics import employment, perturbation, registry
 from queries import schema
 
 RATE_6M, DURABLE_6M, RATE_12M = "taux_emploi_6m", "taux_emploi_durable_6m", "taux_emploi_12m"
@@ -31,6 +31,14 @@ CURVE_COLUMNS = (
     "cum_low",
     "cum_high",
 )
+
+
+def curve_frame(curves: pl.DataFrame) -> pl.DataFrame:
+    """The columns of an employment curve charted and downloaded (cell keys kept for the
+    protection, which drops them)."""
+    return curves.select(*CURVE_COLUMNS, *perturbation.key_columns(curves))
+
+
 # one colour per type of contract; durable ones first (cdi, cdd of 6 months or more, business)
 CONTRACT_COLOURS = {
     "cdi": "#009E73",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from config import PROJECT_ROOT, Config
 from dashboard import access, data, fmt, state, urlstate
+from metrics import perturbation
 from queries.errors import DataError
 from queries.snapshots import Snapshot
 
@@ -185,8 +186,17 @@ def source_note(ctx: Context) -> None:
         if data.synthetic_marker(ctx.data_dir) is not None
         else ""
     )
+    secrecy = "" if access.sees_raw(access.current_role()) else f" {PERTURBATION_NOTE_FR}"
     st.caption(
         f"{access.role_text()} · Chiffres calculés sur le snapshot du "
         f"**{fmt.date(ctx.date)}** (lignes valides uniquement) — "
-        f"{ctx.view.describe()}.{synthetic}"
+        f"{ctx.view.describe()}.{synthetic}{secrecy}"
     )
+
+
+# The one sentence the aggregate roles read on every page (metrics.perturbation).
+PERTURBATION_NOTE_FR = (
+    f"Les effectifs sont très légèrement perturbés (± {perturbation.MAX_NOISE} au plus, "
+    "toujours de la même façon "
+    "pour une même cellule) pour protéger le secret statistique ; voir la page Méthodologie."
+)

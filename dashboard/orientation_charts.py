@@ -17,7 +17,7 @@ import streamlit as st
 
 from config import Config
 from dashboard import charts, components, display, fmt
-from metrics import orientation, registry
+from metrics import orientation, perturbation, registry
 from metrics.base import Period
 from metrics.orientation import MODALITE_KEYS
 from queries import schema
@@ -228,7 +228,8 @@ def oriented_share_curve(
 def entry_month_series(entry: pl.DataFrame, key: str) -> pl.DataFrame:
     """The rows of indicator ``key`` of :func:`dashboard.data.by_entry_month`, in the
     columns charted and downloaded."""
-    return entry.filter(pl.col("indicator") == key).select(MONTH_COLUMNS)
+    keys = perturbation.key_columns(entry)  # cell keys stay until the protection
+    return entry.filter(pl.col("indicator") == key).select(*MONTH_COLUMNS, *keys)
 
 
 def entry_month_shares(

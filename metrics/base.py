@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from metrics import perturbation
 from queries import schema
 from queries.snapshots import Snapshot
 
@@ -169,11 +170,12 @@ def group_membership(people: pl.DataFrame, pilot: str, level: str = "territoire"
     """
     column = "territoire" if level == "territoire" else "nom_epci"
     known = pl.col("territoire") != schema.NON_RENSEIGNE
-    own = people.filter(known).select("pid", pl.col(column).alias("group"))
+    keys = [c for c in (perturbation.RKEY, perturbation.FKEY) if c in people.columns]
+    own = people.filter(known).select("pid", pl.col(column).alias("group"), *keys)
     rest = people.filter(known & (pl.col("territoire") != pilot)).select(
-        "pid", pl.lit(schema.RESTE).alias("group")
+        "pid", pl.lit(schema.RESTE).alias("group"), *keys
     )
-    everyone = people.select("pid", pl.lit(schema.ENSEMBLE).alias("group"))
+    everyone = people.select("pid", pl.lit(schema.ENSEMBLE).alias("group"), *keys)
     return pl.concat([own, rest, everyone])
 
 
@@ -216,7 +218,7 @@ def share_rows(key: str, agg: pl.DataFrame) -> pl.DataFrame:
     k = agg["k"].to_numpy().astype(float)
     n = agg["n"].to_numpy().astype(float)
     low, high = wilson_interval(k, n)
-    return pl.DataFrame(
+    rows = pl.DataFrame(
         {
             "indicator": [key] * agg.height,
             "group": agg["group"],
@@ -229,18 +231,34 @@ def share_rows(key: str, agg: pl.DataFrame) -> pl.DataFrame:
         },
         schema={**INDICATOR_SCHEMA, "var": pl.Float64},
     ).with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high"))
+    return with_keys(rows, agg, {"numerator": "k", "denominator": "n"})
+
+
+def with_keys(rows: pl.DataFrame, agg: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """Carry the cell keys of ``agg``'s counts onto ``rows`` (same row order), renamed as
+    ``names`` maps the rows' count columns to ``agg``'s (nothing when ``agg`` has no keys)."""
+    ck = perturbation.ck
+    present = {dst: ck(src) for dst, src in names.items() if ck(src) in agg.columns}
+    if not present:
+        return rows
+    return rows.with_columns(agg[src].alias(ck(dst)) for dst, src in present.items())
 
 
 def count_by_group(
     flags: pl.DataFrame, membership: pl.DataFrame, den: pl.Expr, num: pl.Expr
 ) -> pl.DataFrame:
-    """Per group: n = people satisfying ``den``, k = those also satisfying ``num``."""
+    """Per group: n = people satisfying ``den``, k = those also satisfying ``num`` (with
+    their cell keys when the membership carries record keys)."""
+    has = perturbation.keyed(membership)
     return (
         flags.filter(den)
         .select("pid", num.fill_null(False).alias("hit"))
         .join(membership, on="pid")
         .group_by("group")
-        .agg(k=pl.col("hit").sum(), n=pl.len())
+        .agg(
+            *perturbation.count_sum(pl.col("hit"), "k", has),
+            *perturbation.count_len("n", has),
+        )
     )
 
 
@@ -252,7 +270,10 @@ def complete_groups(frame: pl.DataFrame, keys: list[str], groups: list[str]) -> 
         orient="row",
     )
     out = grid.join(frame, on=["indicator", "group"], how="left")
+    # cell keys stay null where a family has none (a sum, not a count): the perturbation
+    # refuses a positive count without its key
+    keys = [c for c in out.columns if perturbation.is_ck(c)]
     return out.with_columns(
         pl.col("denominator").fill_null(0.0),
         pl.col("numerator").fill_null(0.0),
-    ).select([*INDICATOR_SCHEMA, "var"])
+    ).select([*INDICATOR_SCHEMA, "var", *keys])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from metrics import perturbation
 from metrics.base import AGE_BAND_LABELS, Period, day
 from metrics.disclosure import Protection
 from metrics.employment import first_jobs
@@ -253,13 +254,28 @@ PROFILE_PROTECTION = Protection(
     # a share times its total gives its count back: a masked count masks its share
     numerators={"part": "effectif", "part_reference": "effectif_reference"},
     totals=("variable",),
+    ratios={
+        "part": ("effectif", "total"),
+        "part_reference": ("effectif_reference", "total_reference"),
+    },
 )
 
 
 def _long(frame: pl.DataFrame, variables: list[str]) -> pl.DataFrame:
-    return frame.select(pl.col(v).cast(pl.String) for v in variables).unpivot(
-        variable_name="variable", value_name="code"
+    """(variable, code) per person and variable, with the person's record key if any."""
+    keys = [perturbation.RKEY] if perturbation.keyed(frame) else []
+    return frame.select(*keys, *(pl.col(v).cast(pl.String) for v in variables)).unpivot(
+        index=keys, variable_name="variable", value_name="code"
     )
+
+
+def _size(frame: pl.DataFrame, name: str) -> list[pl.Expr]:
+    """A whole frame's number of people as a literal column, with its cell key."""
+    out = [pl.lit(frame.height, pl.Int64).alias(name)]
+    if perturbation.keyed(frame):
+        key = int(frame[perturbation.RKEY].sum()) % perturbation.KEY_RANGE
+        out.append(pl.lit(key, pl.Int64).alias(perturbation.ck(name)))
+    return out
 
 
 def profile(
@@ -273,11 +289,16 @@ def profile(
     (or « Non orienté·e ») last; ``part`` = effectif / total (null when the cohort is empty)."""
     variables = variables or PROFILE_VARIABLES
     names = list(variables)
-    counts = _long(cohort, names).group_by("variable", "code").agg(effectif=pl.len().cast(pl.Int64))
+    ck = perturbation.ck
+    counts = (
+        _long(cohort, names)
+        .group_by("variable", "code")
+        .agg(*perturbation.count_len("effectif", perturbation.keyed(cohort)))
+    )
     ref = (
         _long(reference, names)
         .group_by("variable", "code")
-        .agg(effectif_reference=pl.len().cast(pl.Int64))
+        .agg(*perturbation.count_len("effectif_reference", perturbation.keyed(reference)))
     )
     out = ref.join(counts, on=["variable", "code"], how="full", coalesce=True, nulls_equal=True)
     order = pl.DataFrame(
@@ -288,14 +309,19 @@ def profile(
     var_rank = pl.DataFrame({"variable": names, "var_rank": list(range(len(names)))})
     out = (
         out.with_columns(
-            pl.col("effectif").fill_null(0),
-            pl.col("effectif_reference").fill_null(0),
+            pl.col("effectif").fill_null(0).cast(pl.Int64),
+            pl.col("effectif_reference").fill_null(0).cast(pl.Int64),
+            *(
+                pl.col(c).fill_null(0)
+                for c in (ck("effectif"), ck("effectif_reference"))
+                if c in out.columns
+            ),
         )
         .join(order, on=["variable", "code"], how="left")
         .join(var_rank, on="variable")
         .with_columns(
-            total=pl.lit(cohort.height, pl.Int64),
-            total_reference=pl.lit(reference.height, pl.Int64),
+            *_size(cohort, "total"),
+            *_size(reference, "total_reference"),
             # unknown codes after the listed ones, alphabetical; null / « Non renseigné » last
             rank=pl.when(pl.col("code").is_null() | (pl.col("code") == schema.NON_RENSEIGNE))
             .then(10_000)
@@ -313,7 +339,7 @@ def profile(
         categorie=pl.Series(labels, dtype=pl.String),
         part=pl.when(total > 0).then(pl.col("effectif") / total),
         part_reference=pl.when(total_ref > 0).then(pl.col("effectif_reference") / total_ref),
-    ).select(list(PROFILE_SCHEMA))
+    ).select(*PROFILE_SCHEMA, *[c for c in out.columns if perturbation.is_ck(c)])
 
 
 def _side(pilot: str) -> pl.Expr:
@@ -340,6 +366,7 @@ SUMMARY_PROTECTION = Protection(
     counts=("effectif", "foyers", "population"),
     shares={"part": "population"},
     numerators={"part": "effectif"},  # part × population would give a masked effectif back
+    ratios={"part": ("effectif", "population")},
 )
 
 
@@ -350,9 +377,17 @@ def summary(cohort: pl.DataFrame, reference: pl.DataFrame, pilot: str) -> pl.Dat
     order = [pilot, schema.RESTE, schema.NON_RENSEIGNE, schema.ENSEMBLE]
 
     def counts(frame: pl.DataFrame, name: str, foyers: bool) -> pl.DataFrame:
-        aggs = [pl.len().cast(pl.Int64).alias(name)]
+        has = perturbation.keyed(frame)
+        aggs = perturbation.count_len(name, has)
         if foyers:
             aggs.append(pl.col("id_foyer").n_unique().cast(pl.Int64).alias("foyers"))
+            if has:  # a household counts once: its key over distinct households
+                first = pl.col("id_foyer").is_first_distinct()
+                aggs.append(
+                    (pl.col(perturbation.FKEY).filter(first).sum() % perturbation.KEY_RANGE)
+                    .cast(pl.Int64)
+                    .alias(perturbation.ck("foyers"))
+                )
         by_side = frame.group_by(_side(pilot).alias("groupe")).agg(aggs)
         total = frame.select(pl.lit(schema.ENSEMBLE).alias("groupe"), *aggs)
         return pl.concat([by_side, total], how="vertical_relaxed")
@@ -361,13 +396,15 @@ def summary(cohort: pl.DataFrame, reference: pl.DataFrame, pilot: str) -> pl.Dat
     out = (
         grid.join(counts(cohort, "effectif", True), on="groupe", how="left")
         .join(counts(reference, "population", False), on="groupe", how="left")
-        .with_columns(pl.col("effectif", "foyers", "population").fill_null(0))
+        .with_columns(pl.col("effectif", "foyers", "population").fill_null(0).cast(pl.Int64))
     )
+    keys = [c for c in out.columns if perturbation.is_ck(c)]
     return out.with_columns(
+        pl.col(keys).fill_null(0),
         part=pl.when(pl.col("population") > 0).then(
             pl.col("effectif") / pl.col("population").cast(pl.Float64)
-        )
-    ).select(list(SUMMARY_SCHEMA))
+        ),
+    ).select(*SUMMARY_SCHEMA, *keys)
 
 
 # How a :func:`monthly_entries` frame discloses: months x sides add up to the cohort size.
@@ -378,14 +415,17 @@ def monthly_entries(cohort: pl.DataFrame, pilot: str, date_col: str = "o") -> pl
     """Cohort members by month of ``date_col`` (default: opening of rights) and side: the
     pilot, « Reste du département », « Non renseigné » (unknown commune). Columns: mois
     (first day), groupe, effectif. People without that date are left out."""
+    has = perturbation.keyed(cohort)
     return (
         cohort.filter(pl.col(date_col).is_not_null())
         .select(
             pl.col(date_col).cast(pl.Date).dt.month_start().alias("mois"),
             _side(pilot).alias("groupe"),
+            *([perturbation.RKEY] if has else []),
         )
         .group_by("mois", "groupe")
-        .agg(effectif=pl.len().cast(pl.Int64))
+        .agg(*perturbation.count_len("effectif", has))
+        .with_columns(pl.col("effectif").cast(pl.Int64))
         .sort("mois", "groupe")
     )
 
@@ -421,8 +461,9 @@ EXPORT_COLUMNS: dict[str, str] = {
     "delai_emploi_durable_jours": "Jours entre Or et le premier emploi durable",
     **PERSON_INTENSITY_COLUMNS,
 }
-# The columns of a row export as it leaves the server (dashboard.exports.row_export):
-# ``id_beneficiaire`` replaced by « pseudonyme », first (the export's dictionary).
+# The columns of a precise row export as it leaves the server (dashboard.exports.row_export):
+# ``id_beneficiaire`` replaced by « pseudonyme », first. The default export is minimised
+# (communes dropped, months for dates): its dictionary is metrics.minimisation.dictionary.
 EXPORT_COLUMNS_PUBLIC: dict[str, str] = {
     "pseudonyme": "Pseudonyme propre à cet export (ne permet pas de relier deux exports)",
     **{k: v for k, v in EXPORT_COLUMNS.items() if k != "id_beneficiaire"},

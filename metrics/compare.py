@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from metrics import registry
+from metrics import perturbation, registry
 from metrics.disclosure import MASK_COLUMN, Protection
 from metrics.stats import wilson_interval
 from queries import schema
@@ -104,10 +104,14 @@ def pilot_vs_rest(
 
 CELL_ORDER = ("pilot_pre", "pilot_post", "reste_pre", "reste_post")
 # DiD cells: value over n people
+# The DiD frames are built from rows already perturbed for the aggregate roles
+# (:func:`perturb_did`, through dashboard.data.did_rows): their counts are masked here, not
+# perturbed a second time.
 DID_CELLS_PROTECTION = Protection(
     counts=("numerator", "n"),
     shares={"value": "n"},
     intervals={"value": ("ci_low", "ci_high")},
+    unperturbed=("numerator", "n"),
 )
 # the summary row discloses as much as its smallest cell
 DID_SUMMARY_PROTECTION = Protection(
@@ -123,6 +127,7 @@ DID_SUMMARY_PROTECTION = Protection(
         "estimate": "n_min",
     },
     intervals={"estimate": ("ci_low", "ci_high")},
+    unperturbed=("n_pilot_pre", "n_pilot_post", "n_reste_pre", "n_reste_post", "n_min"),
 )
 
 
@@ -223,3 +228,36 @@ def did_summary(did_rows: list[dict]) -> pl.DataFrame:
 def significant(p_value: float | None, alpha: float) -> bool | None:
     """Whether a two-sided p-value is below the configured level (None without a test)."""
     return None if p_value is None else p_value < alpha
+
+
+def perturb_did(did_rows: list[dict]) -> list[dict]:
+    """The DiD rows as the aggregate roles see them: each cell's numerator and size perturbed
+    by the cell key method (:mod:`metrics.perturbation`, from the cell keys the cells carry),
+    its value recomputed as their ratio, and the estimate, interval and p-value recomputed
+    from the perturbed cells (:func:`metrics.engine.did_rows`). Raises
+    :class:`metrics.perturbation.MissingCellKeys` for cells without keys."""
+    from metrics.engine import did_rows as estimate
+
+    cells: dict[str, dict[str, dict]] = {}
+    for r in did_rows:
+        out = {}
+        for name, c in r["cells"].items():
+            if "k_ck" not in c:
+                raise perturbation.MissingCellKeys(f"DiD cell {r['indicator']} {name}")
+            frame = pl.DataFrame(
+                {
+                    "k": [float(c["k"] or 0)],
+                    "n": [float(c["n"])],
+                    "kc": [c["k_ck"]],
+                    "nc": [c["n_ck"]],
+                },
+                schema={"k": pl.Float64, "n": pl.Float64, "kc": pl.Int64, "nc": pl.Int64},
+            ).select(
+                perturbation.perturbed(pl.col("k"), pl.col("kc")).alias("k"),
+                perturbation.perturbed(pl.col("n"), pl.col("nc")).alias("n"),
+            )
+            k, n = frame.row(0)
+            value = k / n if n > 0 and c["value"] is not None else None
+            out[name] = {"value": value, "n": int(n)}
+        cells[r["indicator"]] = out
+    return estimate(cells)

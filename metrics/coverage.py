@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from metrics import perturbation
 from metrics.base import INDICATOR_SCHEMA, count_by_group, share_rows
 
 SENIORITY = {
@@ -23,11 +24,24 @@ def stock(people: pl.DataFrame, s: int) -> pl.DataFrame:
 
 def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) -> pl.DataFrame:
     p = stock(people, s)
+    has = perturbation.keyed(membership)
+    household_key = []
+    if has:  # a household counts once: the sum of its key over distinct households
+        first = pl.col("id_foyer").is_first_distinct()
+        household_key = [
+            (pl.col(perturbation.FKEY).filter(first).sum() % perturbation.KEY_RANGE).alias(
+                perturbation.ck("foyers")
+            )
+        ]
     counts = (
         p.select("pid", "id_foyer")
         .join(membership, on="pid")
         .group_by("group")
-        .agg(people=pl.len(), foyers=pl.col("id_foyer").n_unique())
+        .agg(
+            *perturbation.count_len("people", has),
+            *household_key,
+            foyers=pl.col("id_foyer").n_unique(),
+        )
     )
     parts = [
         counts.select(
@@ -39,6 +53,7 @@ def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) 
             pl.lit(None, pl.Float64).alias("ci_low"),
             pl.lit(None, pl.Float64).alias("ci_high"),
             pl.lit(None, pl.Float64).alias("var"),
+            *perturbation.carried(counts.columns, {"numerator": col, "denominator": col}),
         ).cast(INDICATOR_SCHEMA)
         for key, col in (("effectif_stock", "people"), ("foyers_stock", "foyers"))
     ]
@@ -58,4 +73,4 @@ def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) 
         if high is not None:
             den = den & (pl.col("seniority") <= high)
         parts.append(share_rows(key, count_by_group(flags, membership, den, oriented)))
-    return pl.concat(parts, how="vertical_relaxed")
+    return pl.concat(parts, how="diagonal_relaxed")

@@ -36,7 +36,13 @@ class Protection:
     ``numerators`` maps a share column to its numerator count column (complementary rule);
     ``intervals`` maps a value column to its (low, high) columns; ``totals`` are the columns
     whose values identify sets of rows adding up to a total (secondary rule); ``groups``
-    marks an indicator table whose ``group`` column holds the comparison groups."""
+    marks an indicator table whose ``group`` column holds the comparison groups.
+
+    For the cell key perturbation (:mod:`metrics.perturbation`, before suppression): every
+    count comes with its cell key column; ``ratios`` maps a value column to the (numerator,
+    denominator) columns it is recomputed from once the counts are perturbed (either may be
+    a count or not); ``wilson`` lists the ratio values whose interval is Wilson's (recomputed
+    from the perturbed counts; any other interval moves with its value)."""
 
     counts: tuple[str, ...] = ()
     shares: dict[str, str] = field(default_factory=dict)
@@ -44,6 +50,9 @@ class Protection:
     intervals: dict[str, tuple[str, str]] = field(default_factory=dict)
     totals: tuple[str, ...] = ()
     groups: bool = False
+    ratios: dict[str, tuple[str, str]] = field(default_factory=dict)
+    wilson: tuple[str, ...] = ()
+    unperturbed: tuple[str, ...] = ()  # counts masked but not perturbed (not beneficiaries)
 
 
 @dataclass(frozen=True)

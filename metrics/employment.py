@@ -18,7 +18,7 @@ import datetime as dt
 
 import polars as pl
 
-from metrics import registry
+from metrics import perturbation, registry
 from metrics.base import Period, count_by_group, day, share_rows
 from metrics.disclosure import Protection
 from metrics.stats import wilson_interval
@@ -125,7 +125,7 @@ def employment_indicators(
             pl.col("orr") + h <= s
         )
         parts.append(share_rows(key, count_by_group(flags, membership, den, hit)))
-    return pl.concat(parts)
+    return pl.concat(parts, how="diagonal_relaxed")
 
 
 # --------------------------------------------------------------------------- contracts
@@ -149,6 +149,11 @@ CONTRACTS_PROTECTION = Protection(
     shares={"part_emplois": "en_emploi", "part_cohorte": "cohorte"},
     intervals={"part_emplois": ("ci_low", "ci_high")},
     totals=("group",),
+    ratios={
+        "part_emplois": ("personnes", "en_emploi"),
+        "part_cohorte": ("personnes", "cohorte"),
+    },
+    wilson=("part_emplois",),
 )
 DURABLE_SCHEMA = {
     "group": pl.String,
@@ -163,6 +168,8 @@ DURABLE_PROTECTION = Protection(
     counts=("durables", "en_emploi", "cohorte"),
     shares={"part_durable": "en_emploi"},
     intervals={"part_durable": ("ci_low", "ci_high")},
+    ratios={"part_durable": ("durables", "en_emploi")},
+    wilson=("part_durable",),
 )
 
 
@@ -193,15 +200,24 @@ def first_job_contracts(
     interval ``ci_low``, ``ci_high``); ``part_cohorte`` = personnes / cohorte (these add up to
     the employment rate at H). Null shares when the denominator is empty.
     """
+    has = perturbation.keyed(membership)
+    ck = perturbation.ck
     cohort = orientation_cohort(people, period, s, horizon_days).select("pid")
-    sizes = cohort.join(membership, on="pid").group_by("group").agg(cohorte=pl.len().cast(pl.Int64))
+    sizes = (
+        cohort.join(membership, on="pid")
+        .group_by("group")
+        .agg(*perturbation.count_len("cohorte", has))
+        .with_columns(pl.col("cohorte").cast(pl.Int64))
+    )
     jobs = (
         first_jobs(cohort.join(people, on="pid"), emplois)
         .filter(pl.col("job") <= horizon_days)
         .join(membership, on="pid")
     )
-    counts = jobs.group_by("group", pl.col("job_type").alias("type_contrat")).agg(
-        personnes=pl.len().cast(pl.Int64)
+    counts = (
+        jobs.group_by("group", pl.col("job_type").alias("type_contrat"))
+        .agg(*perturbation.count_len("personnes", has))
+        .with_columns(pl.col("personnes").cast(pl.Int64))
     )
     groups = membership.select(pl.col("group").unique(maintain_order=True))
     grid = groups.join(
@@ -213,6 +229,14 @@ def first_job_contracts(
         .with_columns(pl.col("personnes").fill_null(0), pl.col("cohorte").fill_null(0))
         .with_columns(en_emploi=pl.col("personnes").sum().over("group"))
     )
+    keys: list[str] = []
+    if has:
+        keys = [ck("personnes"), ck("cohorte"), ck("en_emploi")]
+        out = out.with_columns(pl.col(ck("personnes"), ck("cohorte")).fill_null(0)).with_columns(
+            (pl.col(ck("personnes")).sum().over("group") % perturbation.KEY_RANGE).alias(
+                ck("en_emploi")
+            )
+        )
     out = out.with_columns(
         part_emplois=pl.when(pl.col("en_emploi") > 0).then(
             pl.col("personnes") / pl.col("en_emploi")
@@ -220,16 +244,30 @@ def first_job_contracts(
         part_cohorte=pl.when(pl.col("cohorte") > 0).then(pl.col("personnes") / pl.col("cohorte")),
     )
     return (
-        _wilson(out, "personnes", "en_emploi").select(list(CONTRACT_SCHEMA)).cast(CONTRACT_SCHEMA)
+        _wilson(out, "personnes", "en_emploi").select(*CONTRACT_SCHEMA, *keys).cast(CONTRACT_SCHEMA)  # type: ignore[arg-type]
     )
 
 
 def durable_share(contracts: pl.DataFrame) -> pl.DataFrame:
     """Per group: share of first jobs that are durable, from :func:`first_job_contracts`.
     Columns: group, durables, en_emploi, cohorte, part_durable, ci_low, ci_high (Wilson)."""
+    has = perturbation.ck("personnes") in contracts.columns
+    ck = perturbation.ck
+    keys = (
+        [
+            (
+                pl.col(ck("personnes")).filter(pl.col("durable")).sum() % perturbation.KEY_RANGE
+            ).alias(ck("durables")),
+            pl.col(ck("en_emploi")).first(),
+            pl.col(ck("cohorte")).first(),
+        ]
+        if has
+        else []
+    )
     out = (
         contracts.group_by("group", maintain_order=True)
         .agg(
+            *keys,
             durables=pl.col("personnes").filter(pl.col("durable")).sum(),
             en_emploi=pl.col("en_emploi").first(),
             cohorte=pl.col("cohorte").first(),
@@ -240,4 +278,8 @@ def durable_share(contracts: pl.DataFrame) -> pl.DataFrame:
             )
         )
     )
-    return _wilson(out, "durables", "en_emploi").select(list(DURABLE_SCHEMA)).cast(DURABLE_SCHEMA)
+    return (
+        _wilson(out, "durables", "en_emploi")
+        .select(*DURABLE_SCHEMA, *[c for c in out.columns if perturbation.is_ck(c)])
+        .cast(DURABLE_SCHEMA)  # type: ignore[arg-type]
+    )

@@ -127,6 +127,9 @@ INDICATOR_PROTECTION = Protection(
     numerators={"value": "numerator"},
     intervals={"value": ("ci_low", "ci_high")},
     groups=True,
+    # frames of these columns without an indicator column are shares over people
+    ratios={"value": ("numerator", "denominator")},
+    wilson=("value",),
 )
 
 
@@ -171,7 +174,7 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
             )
         )
     keys = [i.key for i in registry.INDICATORS if i.family in wanted]
-    return complete_groups(pl.concat(parts, how="vertical_relaxed"), keys, sc.groups)
+    return complete_groups(pl.concat(parts, how="diagonal_relaxed"), keys, sc.groups)
 
 
 def _nan(x: object) -> float | None:
@@ -268,15 +271,24 @@ def difference_in_differences(sc: Scope, launch: dt.date) -> list[dict]:
             orientation_indicators(sc.people, membership, window, sc.s),
             employment_indicators(sc.people, sc.events("emplois"), membership, window, sc.s),
         ]
-        table = pl.concat(frames, how="vertical_relaxed").filter(
+        table = pl.concat(frames, how="diagonal_relaxed").filter(
             pl.col("indicator").is_in(list(registry.DID_KEYS))
         )
         table = complete_groups(table, list(registry.DID_KEYS), list(sides))
         for row in table.iter_rows(named=True):
-            cells[row["indicator"]][f"{sides[row['group']]}_{label}"] = {
-                "value": row["value"],
-                "n": int(row["denominator"]),
-            }
+            cell = {"value": row["value"], "n": int(row["denominator"])}
+            if "numerator__ck" in row:  # cell keys (metrics.perturbation): people with keys
+                cell |= {
+                    "k": row["numerator"],
+                    "k_ck": row["numerator__ck"],
+                    "n_ck": row["denominator__ck"],
+                }
+            cells[row["indicator"]][f"{sides[row['group']]}_{label}"] = cell
+    return did_rows(cells)
+
+
+def did_rows(cells: dict[str, dict[str, dict]]) -> list[dict]:
+    """The DiD estimate of every DiD indicator from its four cells (value, n)."""
     out = []
     for key in registry.DID_KEYS:
         c = cells[key]

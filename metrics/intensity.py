@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from metrics.base import INDICATOR_SCHEMA, Period, day
+from metrics import perturbation
+from metrics.base import INDICATOR_SCHEMA, Period, day, with_keys
 from metrics.disclosure import Protection
 from metrics.stats import clustered_ratio_from_sums, normal_interval
 from queries import schema
@@ -158,14 +159,17 @@ def ratio_from_sums(agg: pl.DataFrame, share: bool) -> tuple:
 def clustered_rows(
     key: str, per_person: pl.DataFrame, y: str, membership: pl.DataFrame, share: bool
 ) -> pl.DataFrame:
-    """Indicator rows R = Σy/Σn per group with the clustered variance (person = cluster)."""
+    """Indicator rows R = Σy/Σn per group with the clustered variance (person = cluster).
+    Σn is a count of beneficiary-weeks (or -months), and so is Σy for a share: their cell
+    keys come along when the membership carries record keys."""
+    has = perturbation.keyed(membership)
     agg = (
         per_person.join(membership, on="pid")
         .with_columns(yy=pl.col(y).cast(pl.Float64), nn=pl.col("n").cast(pl.Float64))
         .group_by("group")
         .agg(
-            sy=pl.col("yy").sum(),
-            sn=pl.col("nn").sum(),
+            *perturbation.count_sum(pl.col("yy"), "sy", has and share),
+            *perturbation.count_sum(pl.col("nn"), "sn", has),
             syy=(pl.col("yy") ** 2).sum(),
             syn=(pl.col("yy") * pl.col("nn")).sum(),
             snn=(pl.col("nn") ** 2).sum(),
@@ -173,7 +177,7 @@ def clustered_rows(
         )
     )
     r, var, low, high = ratio_from_sums(agg, share)
-    return pl.DataFrame(
+    rows = pl.DataFrame(
         {
             "indicator": [key] * agg.height,
             "group": agg["group"],
@@ -186,6 +190,7 @@ def clustered_rows(
         },
         schema={**INDICATOR_SCHEMA, "var": pl.Float64},
     ).with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high", "var"))
+    return with_keys(rows, agg, {"numerator": "sy", "denominator": "sn"})
 
 
 def intensity_indicators(
@@ -205,7 +210,8 @@ def intensity_indicators(
             clustered_rows("heures_hebdo_moyennes", weeks, "hours", membership, share=False),
             clustered_rows("part_semaines_contact", weeks, "ycontact", membership, share=True),
             clustered_rows(MONTH_KEY, months, "y", membership, share=True),
-        ]
+        ],
+        how="diagonal_relaxed",
     )
 
 
@@ -260,7 +266,21 @@ def person_intensity(
 
 # Disclosure of the caseload frames (series.caseload, caseload_by_territoire): the people
 # followed are counted, the ratio rests on them.
-CASELOAD_PROTECTION = Protection(counts=("personnes",), shares={"personnes_par_etp": "personnes"})
+# The totals (caseload_by_territoire) are an indicator-like table of groups: territoires add
+# up to « Reste du département », pilot and rest to « Ensemble » (secondary suppression).
+CASELOAD_PROTECTION = Protection(
+    counts=("personnes",),
+    shares={"personnes_par_etp": "personnes"},
+    ratios={"personnes_par_etp": ("personnes", "etp")},
+    groups=True,
+)
+# The detail by organisme: the organismes of a territoire add up to its total.
+CASELOAD_DETAIL_PROTECTION = Protection(
+    counts=("personnes",),
+    shares={"personnes_par_etp": "personnes"},
+    ratios={"personnes_par_etp": ("personnes", "etp")},
+    totals=("territoire",),
+)
 
 
 def caseload_by_territoire(caseload: pl.DataFrame, pilot: str) -> pl.DataFrame:
@@ -274,6 +294,7 @@ def caseload_by_territoire(caseload: pl.DataFrame, pilot: str) -> pl.DataFrame:
         pl.col("referents").sum().cast(pl.Int64).alias("referents"),
         pl.col("etp").sum().alias("etp"),
         pl.col("personnes").sum().cast(pl.Int64).alias("personnes"),
+        *perturbation.sum_keys("personnes", perturbation.ck("personnes") in caseload.columns)[1:],
     ]
     own = caseload.group_by(pl.col("territoire").alias("group")).agg(*sums)
     own = own.sort(pl.col("group") != pilot, "group")
@@ -291,5 +312,10 @@ def with_group_total(
     frame: pl.DataFrame, count: str, name: str, by: str | Sequence[str] = "group"
 ) -> pl.DataFrame:
     """Add the total of ``count`` over the rows of the same ``by`` as column ``name`` (the
-    denominator of a share computed within each group, e.g. the hours distribution)."""
-    return frame.with_columns(pl.col(count).sum().over(by).alias(name))
+    denominator of a share computed within each group, e.g. the hours distribution), with
+    its cell key (the sum of the rows' keys) when the rows carry theirs."""
+    ck = perturbation.ck
+    keys = []
+    if ck(count) in frame.columns:
+        keys = [(pl.col(ck(count)).sum().over(by) % perturbation.KEY_RANGE).alias(ck(name))]
+    return frame.with_columns(pl.col(count).sum().over(by).alias(name), *keys)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from metrics import registry, survival
+from metrics import perturbation, registry, survival
 from metrics.base import (
     INDICATOR_SCHEMA,
     Period,
@@ -66,10 +66,14 @@ def km_median_rows(
     """Indicator rows of a Kaplan–Meier median delay (:data:`KM_EVENT_COLUMNS`):
     numerator = events, denominator = |C|, no interval."""
     surv = survival_data(cohort, s, KM_EVENT_COLUMNS[key])
+    has = perturbation.keyed(membership)
     counts = (
         surv.join(membership, on="pid")
         .group_by("group")
-        .agg(events=pl.col("event").sum(), n=pl.len())
+        .agg(
+            *perturbation.count_sum(pl.col("event"), "events", has),
+            *perturbation.count_len("n", has),
+        )
     )
     med = counts.join(survival.medians(survival.curves(surv, membership)), on="group", how="left")
     return med.select(
@@ -81,6 +85,7 @@ def km_median_rows(
         pl.lit(None, pl.Float64).alias("ci_low"),
         pl.lit(None, pl.Float64).alias("ci_high"),
         pl.lit(None, pl.Float64).alias("var"),
+        *perturbation.carried(med.columns, {"numerator": "events", "denominator": "n"}),
     )
 
 
@@ -140,7 +145,7 @@ def orientation_indicators(
                 count_by_group(flags, membership, oriented, pl.col("modalite") == modalite),
             )
         )
-    return pl.concat(parts, how="vertical_relaxed")
+    return pl.concat(parts, how="diagonal_relaxed")
 
 
 def delays(cohort: pl.DataFrame, s: int) -> pl.DataFrame:
@@ -158,8 +163,8 @@ def mean_delay_rows(cohort: pl.DataFrame, membership: pl.DataFrame, s: int) -> p
         .join(membership, on="pid")
         .group_by("group")
         .agg(
+            *perturbation.count_len("n", perturbation.keyed(membership)),
             total=pl.col("delay").sum().cast(pl.Float64),
-            n=pl.len(),
             mean=pl.col("delay").mean(),
             var=pl.col("delay").var(ddof=1),
         )
@@ -179,6 +184,7 @@ def mean_delay_rows(cohort: pl.DataFrame, membership: pl.DataFrame, s: int) -> p
         (pl.col("mean") - half).alias("ci_low"),
         (pl.col("mean") + half).alias("ci_high"),
         pl.col("var"),
+        *perturbation.carried(agg.columns, {"denominator": "n"}),
     ).cast({k: v for k, v in INDICATOR_SCHEMA.items()})
 
 
@@ -216,7 +222,12 @@ def delays_by_group(
     return (
         delays(entry_cohort(people, period, s), s)
         .join(membership, on="pid")
-        .select("pid", "group", pl.col("delay").cast(pl.Int32))
+        .select(
+            "pid",
+            "group",
+            pl.col("delay").cast(pl.Int32),
+            *[c for c in (perturbation.RKEY,) if c in membership.columns],
+        )
     )
 
 
@@ -230,9 +241,14 @@ def _bin_label(delay: pl.Expr, bins: Sequence[tuple[str, int, int | None]]) -> p
 
 # Disclosure of delay_histogram: people by class; the classes of a group add up to its total.
 DELAY_HISTOGRAM_PROTECTION = Protection(
-    counts=("personnes", "personnes_total"),
+    counts=("personnes", "personnes_cumulees", "personnes_total"),
     shares={"part": "personnes_total", "part_cumulee": "personnes_total"},
+    numerators={"part": "personnes"},  # part × total would give a masked count back
     totals=("group",),
+    ratios={
+        "part": ("personnes", "personnes_total"),
+        "part_cumulee": ("personnes_cumulees", "personnes_total"),
+    },
 )
 
 
@@ -258,20 +274,40 @@ def delay_histogram(
         },
         orient="row",
     )
+    has = perturbation.keyed(delays_frame)
+    ck = perturbation.ck
     counts = (
         delays_frame.filter(pl.col("group").is_in(list(groups)))
         .group_by("group", _bin_label(pl.col("delay"), bins).alias("classe"))
-        .agg(personnes=pl.len().cast(pl.Int64))
+        .agg(*perturbation.count_len("personnes", has))
+        .with_columns(pl.col("personnes").cast(pl.Int64))
     )
     total = pl.col("personnes").sum().over("group")
+    # cell keys add up: the total's and the cumulated counts' keys are sums of the classes'
+    key_range = perturbation.KEY_RANGE
+    keys = (
+        [
+            (pl.col(ck("personnes")).sum().over("group") % key_range).alias(ck("personnes_total")),
+            (pl.col(ck("personnes")).cum_sum().over("group") % key_range).alias(
+                ck("personnes_cumulees")
+            ),
+        ]
+        if has
+        else []
+    )
     out = (
         grid.join(counts, on=["group", "classe"], how="left")
         .with_columns(
             pl.col("personnes").fill_null(0),
+            *([pl.col(ck("personnes")).fill_null(0)] if has else []),
             ordre=pl.col("classe").replace_strict(order, return_dtype=pl.Int32),
         )
         .sort(pl.col("group").replace_strict({g: i for i, g in enumerate(groups)}), "ordre")
-        .with_columns(personnes_total=total)
+        .with_columns(
+            *keys,
+            personnes_total=total,
+            personnes_cumulees=pl.col("personnes").cum_sum().over("group"),
+        )
         .with_columns(
             part=pl.when(pl.col("personnes_total") > 0).then(
                 pl.col("personnes") / pl.col("personnes_total")
@@ -287,9 +323,11 @@ def delay_histogram(
         "jours_min",
         "jours_max",
         "personnes",
+        "personnes_cumulees",
         "personnes_total",
         "part",
         "part_cumulee",
+        *[c for c in out.columns if perturbation.is_ck(c)],
     )
 
 
@@ -309,16 +347,23 @@ def delay_summary(delays_frame: pl.DataFrame, groups: Sequence[str]) -> pl.DataF
     oriented.
     """
     delay = pl.col("delay").cast(pl.Float64)
+    has = perturbation.keyed(delays_frame)
     stats = delays_frame.group_by("group").agg(
-        pl.len().cast(pl.Int64).alias("personnes"),
+        *perturbation.count_len("personnes", has),
         delay.mean().alias("moyenne"),
         *[delay.quantile(q, interpolation="linear").alias(name) for name, q in QUANTILES],
     )
     grid = pl.DataFrame({"group": list(groups)}, schema={"group": pl.String})
     return (
         grid.join(stats, on="group", how="left")
-        .with_columns(pl.col("personnes").fill_null(0))
-        .select("group", "personnes", "moyenne", *[name for name, _ in QUANTILES])
+        .with_columns(pl.col("personnes").fill_null(0).cast(pl.Int64))
+        .select(
+            "group",
+            "personnes",
+            "moyenne",
+            *[name for name, _ in QUANTILES],
+            *[c for c in stats.columns if perturbation.is_ck(c)],
+        )
     )
 
 
@@ -357,7 +402,16 @@ def first_orientation_shares(
     return (
         grid.join(out, on=["group", column], how="left")
         .with_columns(pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0.0))
-        .select("group", column, "value", "numerator", "denominator", "ci_low", "ci_high")
+        .select(
+            "group",
+            column,
+            "value",
+            "numerator",
+            "denominator",
+            "ci_low",
+            "ci_high",
+            *[c for c in out.columns if perturbation.is_ck(c)],
+        )
     )
 
 
@@ -385,4 +439,5 @@ def oriented_share_curve(curves: pl.DataFrame) -> pl.DataFrame:
         (1 - pl.col("survival")).alias("part_orientee"),
         (1 - pl.col("ci_high").fill_null(pl.col("survival"))).alias("ic_bas"),
         (1 - pl.col("ci_low").fill_null(pl.col("survival"))).alias("ic_haut"),
+        *[c for c in curves.columns if perturbation.is_ck(c)],
     )

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from metrics import perturbation
 from metrics.base import INDICATOR_SCHEMA, day
 from metrics.coverage import stock
 from metrics.disclosure import Protection
@@ -44,7 +45,12 @@ def referent_membership(referents: pl.DataFrame, pilot: str) -> pl.DataFrame:
 
 
 def _rows(
-    key: str, frame: pl.DataFrame, value: pl.Expr, num: pl.Expr, den: pl.Expr
+    key: str,
+    frame: pl.DataFrame,
+    value: pl.Expr,
+    num: pl.Expr,
+    den: pl.Expr,
+    keys: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     return frame.select(
         pl.lit(key).alias("indicator"),
@@ -55,6 +61,7 @@ def _rows(
         pl.lit(None, pl.Float64).alias("ci_low"),
         pl.lit(None, pl.Float64).alias("ci_high"),
         pl.lit(None, pl.Float64).alias("var"),
+        *perturbation.carried(frame.columns, keys or {}),
     ).cast(INDICATOR_SCHEMA | {"var": pl.Float64})
 
 
@@ -94,10 +101,12 @@ def professionals_indicators(
         .select("pid")
         .join(membership, on="pid")
         .group_by("group")
-        .agg(people=pl.len())
+        .agg(*perturbation.count_len("people", perturbation.keyed(membership)))
     )
     ratio = sums.join(followed, on="group", how="full", coalesce=True).with_columns(
-        pl.col("people").fill_null(0), pl.col("etp").fill_null(0.0)
+        pl.col("people").fill_null(0),
+        pl.col("etp").fill_null(0.0),
+        *(pl.col(c).fill_null(0) for c in followed.columns if perturbation.is_ck(c)),
     )
     return pl.concat(
         [
@@ -121,14 +130,19 @@ def professionals_indicators(
                 pl.when(pl.col("etp") > 0).then(pl.col("people") / pl.col("etp")),
                 pl.col("people"),
                 pl.col("etp"),
+                keys={"numerator": "people"},
             ),
         ],
-        how="vertical_relaxed",
+        how="diagonal_relaxed",
     )
 
 
-# Disclosure of fte_over_time: referents are counted, their FTE rest on them.
-FTE_PROTECTION = Protection(counts=("referents",), shares={"etp": "referents"})
+# Disclosure of fte_over_time: referents are counted, their FTE rest on them. Referents are
+# professionals in post, not beneficiaries: their counts are masked below the threshold but
+# not perturbed (staffing is public information; the cell key method protects beneficiaries).
+FTE_PROTECTION = Protection(
+    counts=("referents",), shares={"etp": "referents"}, unperturbed=("referents",)
+)
 
 
 def fte_over_time(

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from metrics import professionals, registry, survival
-from metrics.base import day, to_date
+from metrics import perturbation, professionals, registry, survival
+from metrics.base import day, to_date, with_keys
 from metrics.disclosure import Protection
 from metrics.employment import employment_flags, employment_indicators
 from metrics.engine import Scope
@@ -49,8 +49,9 @@ def _by_month(membership: pl.DataFrame, people: pl.DataFrame, date_col: str) -> 
     month = people.select(
         "pid", _month_label(pl.col(date_col)).dt.to_string("%Y-%m-%d").alias("month")
     ).drop_nulls()
+    keys = [c for c in (perturbation.RKEY, perturbation.FKEY) if c in membership.columns]
     return membership.join(month, on="pid").select(
-        "pid", (pl.col("group") + SEP + pl.col("month")).alias("group")
+        "pid", (pl.col("group") + SEP + pl.col("month")).alias("group"), *keys
     )
 
 
@@ -77,7 +78,7 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
         sc.period,
         sc.s,
     )
-    return _split(pl.concat([orient, emp], how="vertical_relaxed")).sort(
+    return _split(pl.concat([orient, emp], how="diagonal_relaxed")).sort(
         "indicator", "group", "month"
     )
 
@@ -115,20 +116,27 @@ def _mondays(lo: pl.Expr, hi: pl.Expr, m: pl.Expr) -> pl.Expr:
 
 def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> pl.DataFrame:
     """People per (group, m) whose window covers month m entirely, for m in [a, b]:
-    +1 / −1 events summed cumulatively (no row per person and month)."""
+    +1 / −1 events summed cumulatively (no row per person and month). When the membership
+    carries record keys, ``people__ck`` is the cell key of those people (± key events)."""
+    has = perturbation.keyed(membership)
+    key = pl.col(perturbation.RKEY) if has else pl.lit(0)
     ev = w.filter(pl.col(b) >= pl.col(a)).join(membership, on="pid")
     events = (
         pl.concat(
             [
-                ev.select("group", pl.col(a).alias("m"), pl.lit(1).alias("d")),
-                ev.select("group", (pl.col(b) + 1).alias("m"), pl.lit(-1).alias("d")),
+                ev.select("group", pl.col(a).alias("m"), pl.lit(1).alias("d"), key.alias("k")),
+                ev.select(
+                    "group", (pl.col(b) + 1).alias("m"), pl.lit(-1).alias("d"), (-key).alias("k")
+                ),
             ]
         )
         .group_by("group", "m")
-        .agg(pl.col("d").sum())
+        .agg(pl.col("d").sum(), pl.col("k").cast(pl.Int64).sum())
     )
+    ck_people = perturbation.ck("people")
     if events.is_empty():
-        return pl.DataFrame(schema={"group": pl.String, "m": pl.Int32, "people": pl.Int64})
+        schema = {"group": pl.String, "m": pl.Int32, "people": pl.Int64}
+        return pl.DataFrame(schema=schema | ({ck_people: pl.Int64} if has else {}))
     lo, hi = events["m"].min(), events["m"].max()
     grid = pl.DataFrame({"m": pl.int_range(lo, hi + 1, eager=True).cast(pl.Int32)}).join(
         events.select("group").unique(), how="cross"
@@ -137,9 +145,12 @@ def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> p
         grid.join(events.with_columns(pl.col("m").cast(pl.Int32)), on=["group", "m"], how="left")
         .fill_null(0)
         .sort("group", "m")
-        .with_columns(people=pl.col("d").cum_sum().over("group"))
+        .with_columns(
+            people=pl.col("d").cum_sum().over("group"),
+            **{ck_people: pl.col("k").cum_sum().over("group") % perturbation.KEY_RANGE},
+        )
         .filter(pl.col("people") > 0)
-        .select("group", "m", pl.col("people").cast(pl.Int64))
+        .select("group", "m", pl.col("people").cast(pl.Int64), *([ck_people] if has else []))
     )
 
 
@@ -147,7 +158,7 @@ def _clustered_month_rows(key: str, agg: pl.DataFrame, share: bool) -> pl.DataFr
     """Rows (indicator, group, month, ...) from per-(group, m) sums of the clustered ratio."""
     r, _var, low, high = ratio_from_sums(agg, share)
     m = pl.col("m")
-    return (
+    rows = (
         pl.DataFrame(
             {
                 "indicator": [key] * agg.height,
@@ -164,6 +175,7 @@ def _clustered_month_rows(key: str, agg: pl.DataFrame, share: bool) -> pl.DataFr
         .with_columns(pl.date(m // 12, m % 12 + 1, 1).alias("month"))
         .drop("m")
     )
+    return with_keys(rows, agg, {"numerator": "sy", "denominator": "sn"})
 
 
 def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
@@ -177,6 +189,8 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     people are then added up per (group, month)."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
+    has = perturbation.keyed(membership)
+    ck = perturbation.ck
     weeks = eligible_weeks(sc.people, sc.period, sc.s).join(
         membership.select("pid").unique(), on="pid", how="semi"
     )
@@ -210,7 +224,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         y_sums.update(
             {
                 y: frame.group_by("group", "m").agg(
-                    sy=pl.col(y).sum().cast(pl.Float64),
+                    *perturbation.count_sum(pl.col(y), "sy", has and y != "hours"),
                     syy=(pl.col(y).cast(pl.Float64) ** 2).sum(),
                     syn=(pl.col(y) * pl.col("n")).sum().cast(pl.Float64),
                 )
@@ -221,9 +235,11 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     full = _full_months(
         w.with_columns(a=pl.col("a") + 1, b=pl.col("b") - 1), "a", "b", membership
     ).with_columns(mon=_mondays(pl.lit(-(10**7)), pl.lit(10**7), pl.col("m")))
+    full_key = [(pl.col(ck("people")) * pl.col("mon")).alias(ck("sn"))] if has else []
     base_full = full.select(
         "group",
         "m",
+        *full_key,
         sn=(pl.col("people") * pl.col("mon")).cast(pl.Float64),
         snn=(pl.col("people") * pl.col("mon") ** 2).cast(pl.Float64),
         clusters=pl.col("people"),
@@ -232,15 +248,15 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         edges.join(membership, on="pid")
         .group_by("group", "m")
         .agg(
-            sn=pl.col("n").sum().cast(pl.Float64),
+            *perturbation.count_sum(pl.col("n"), "sn", has),
             snn=(pl.col("n") ** 2).sum().cast(pl.Float64),
             clusters=pl.len().cast(pl.Int64),
         )
     )
     base = (
-        pl.concat([base_full, base_edge.cast(base_full.schema)])
+        pl.concat([base_full, base_edge.select(base_full.columns).cast(base_full.schema)])
         .group_by("group", "m")
-        .agg(pl.col("sn", "snn", "clusters").sum())
+        .agg(pl.col("snn", "clusters").sum(), *perturbation.sum_keys("sn", has))
     )
     parts = []
     for key, y, share in (
@@ -259,7 +275,8 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         in_window(sc.events("rdv_mois"), months, "m")
         .join(membership, on="pid")
         .group_by("group", "m")
-        .agg(sy=pl.len().cast(pl.Float64))
+        .agg(*perturbation.count_len("sy", has))
+        .with_columns(pl.col("sy").cast(pl.Float64))
     )
     agg = (
         eligible.join(hits, on=["group", "m"], how="left")
@@ -269,6 +286,8 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
             "m",
             "sy",
             pl.col("people").cast(pl.Float64).alias("sn"),
+            *perturbation.carried(eligible.columns, {"sn": "people"}),
+            *([pl.col(ck("sy")).fill_null(0)] if has else []),
             syy=pl.col("sy"),
             syn=pl.col("sy"),
             snn=pl.col("people").cast(pl.Float64),
@@ -277,7 +296,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         .sort("group", "m")
     )
     parts.append(_clustered_month_rows("part_mois_rendez_vous", agg, True))
-    return pl.concat(parts).sort("indicator", "group", "month")
+    return pl.concat(parts, how="diagonal_relaxed").sort("indicator", "group", "month")
 
 
 def orientation_km(
@@ -342,7 +361,11 @@ HOUR_BINS = (
 # Disclosure of hours_distribution (with its per-group total of weeks): weeks by class; the
 # classes of a group add up to its total.
 HOURS_DISTRIBUTION_PROTECTION = Protection(
-    counts=("semaines", "semaines_total"), shares={"part": "semaines_total"}, totals=("group",)
+    counts=("semaines", "semaines_total"),
+    shares={"part": "semaines_total"},
+    numerators={"part": "semaines"},  # part × total would give a masked count back
+    totals=("group",),
+    ratios={"part": ("semaines", "semaines_total")},
 )
 
 
@@ -353,6 +376,8 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     semaines, part."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
+    has = perturbation.keyed(membership)
+    ck = perturbation.ck
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
     hours = in_window(sc.events("heures_semaine"), weeks, "w")
     h = pl.col("h")
@@ -370,17 +395,29 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     with_hours = (
         hours.join(membership, on="pid")
         .group_by("group", label.alias("classe"))
-        .agg(semaines=pl.len())
+        .agg(*perturbation.count_len("semaines", has))
     )
-    totals = weeks.join(membership, on="pid").group_by("group").agg(total=pl.col("n").sum())
-    zero = totals.join(
-        with_hours.group_by("group").agg(pl.col("semaines").sum().alias("with_h")),
-        on="group",
-        how="left",
-    ).select(
+    totals = (
+        weeks.join(membership, on="pid")
+        .group_by("group")
+        .agg(*perturbation.count_sum(pl.col("n"), "total", has))
+    )
+    with_h = with_hours.group_by("group").agg(*perturbation.sum_keys("semaines", has))
+    # the 0 h weeks: eligible weeks without hours (their cell key: the difference of keys)
+    zero_key = (
+        [
+            ((pl.col(ck("total")) - pl.col(ck("semaines")).fill_null(0)) % perturbation.KEY_RANGE)
+            .cast(pl.Int64)
+            .alias(ck("semaines"))
+        ]
+        if has
+        else []
+    )
+    zero = totals.join(with_h, on="group", how="left").select(
         "group",
         pl.lit("0 h").alias("classe"),
-        (pl.col("total") - pl.col("with_h").fill_null(0)).alias("semaines"),
+        (pl.col("total") - pl.col("semaines").fill_null(0)).alias("semaines"),
+        *zero_key,
     )
     order = {name: i for i, (name, _, _) in enumerate(HOUR_BINS)}
     grid = pl.DataFrame(
@@ -395,6 +432,8 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         .with_columns(pl.col("semaines").fill_null(0))
         .with_columns(part=pl.col("semaines") / pl.col("semaines").sum().over("group"))
     )
+    if has:
+        out = out.with_columns(pl.col(ck("semaines")).fill_null(0))
     return (
         out.with_columns(
             pl.col("part").fill_nan(None),
@@ -415,6 +454,7 @@ def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFram
     """Mean hours per eligible beneficiary-week by activity type, per group."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
+    has = perturbation.keyed(membership)
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
     acts = (
         sc.events("activites")
@@ -424,7 +464,11 @@ def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFram
         .group_by("group", "type_activite")
         .agg(heures=pl.col("heures").sum())
     )
-    totals = weeks.join(membership, on="pid").group_by("group").agg(semaines=pl.col("n").sum())
+    totals = (
+        weeks.join(membership, on="pid")
+        .group_by("group")
+        .agg(*perturbation.count_sum(pl.col("n"), "semaines", has))
+    )
     return (
         acts.join(totals, on="group")
         .with_columns(heures_par_semaine=pl.col("heures") / pl.col("semaines"))
@@ -437,8 +481,9 @@ def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFr
     modalité) instead of territory, within the pilot and the rest: group = "side · value"."""
     membership = sc.membership.filter(pl.col("group").is_in([sc.pilot, "Reste du département"]))
     values = sc.people.select("pid", pl.col(column).fill_null("non_renseigne").alias("v"))
+    keys = [c for c in (perturbation.RKEY, perturbation.FKEY) if c in membership.columns]
     mem = membership.join(values, on="pid").select(
-        "pid", (pl.col("group") + SEP + pl.col("v")).alias("group")
+        "pid", (pl.col("group") + SEP + pl.col("v")).alias("group"), *keys
     )
     parts = []
     if "intensite" in families:
@@ -459,7 +504,7 @@ def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFr
         parts.append(orientation_indicators(sc.people, mem, sc.period, sc.s))
     if "emploi" in families:
         parts.append(employment_indicators(sc.people, sc.events("emplois"), mem, sc.period, sc.s))
-    out = pl.concat(parts, how="vertical_relaxed").drop("var")
+    out = pl.concat(parts, how="diagonal_relaxed").drop("var")
     label = pl.col("group").str.split_exact(SEP, 1)
     return out.with_columns(
         label.struct.field("field_0").alias("group"),
@@ -477,6 +522,7 @@ def caseload(sc: Scope) -> pl.DataFrame:
     s = sc.s
     ref = professionals.present(sc.snapshot.referents, s)
     stock = sc.people.filter(pl.col("o") <= s, pl.col("f").is_null(), pl.col("orr").is_not_null())
+    has = perturbation.keyed(sc.people)
     latest = (
         sc.events("orientations")
         .join(stock.select("pid"), on="pid", how="semi")
@@ -484,15 +530,17 @@ def caseload(sc: Scope) -> pl.DataFrame:
         .group_by("pid")
         .agg(pl.col("id_referent").last())
     )
+    if has:
+        latest = latest.join(stock.select("pid", perturbation.RKEY), on="pid")
     people = (
         latest.join(ref.select("id_referent", "territoire", "organisme"), on="id_referent")
         .group_by("territoire", "organisme")
-        .agg(personnes=pl.len())
+        .agg(*perturbation.count_len("personnes", has))
     )
     staff = ref.group_by("territoire", "organisme").agg(referents=pl.len(), etp=pl.col("etp").sum())
     return (
         staff.join(people, on=["territoire", "organisme"], how="left")
-        .with_columns(pl.col("personnes").fill_null(0))
+        .with_columns(pl.col("personnes").fill_null(0), *perturbation.fill_keys(people))
         .with_columns(personnes_par_etp=pl.col("personnes") / pl.col("etp"))
         .sort("territoire", "organisme")
     )
@@ -534,41 +582,35 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
     ).filter(pl.col("start") < pl.col("end"))
     p = p.with_columns(ostart=pl.max_horizontal("start", "ori"))
     mem = sc.membership.join(p, on="pid")
+    # +1 / −1 events; with record keys, each count's cell key moves by ± the person's key
+    has = perturbation.keyed(mem)
+    key = pl.col(perturbation.RKEY).cast(pl.Int64) if has else pl.lit(0, pl.Int64)
+    dd = pl.col("soumis_dd").cast(pl.Int32)
+    oriented = mem.filter(pl.col("soumis_dd"), pl.col("ostart") < pl.col("end"))
+
+    def step(frame: pl.DataFrame, at: str, stock: int, dd_: pl.Expr, ok: int) -> pl.DataFrame:
+        return frame.select(
+            "group",
+            pl.col(at).alias("i"),
+            pl.lit(stock).alias("stock"),
+            dd_.alias("dd"),
+            pl.lit(ok).alias("ok"),
+            (key * stock).alias("stock_k"),
+            (key * dd_).alias("dd_k"),
+            (key * ok).alias("ok_k"),
+        )
+
     events = (
         pl.concat(
             [
-                mem.select(
-                    "group",
-                    pl.col("start").alias("i"),
-                    pl.lit(1).alias("stock"),
-                    pl.col("soumis_dd").cast(pl.Int32).alias("dd"),
-                    pl.lit(0).alias("ok"),
-                ),
-                mem.select(
-                    "group",
-                    pl.col("end").alias("i"),
-                    pl.lit(-1).alias("stock"),
-                    (-pl.col("soumis_dd").cast(pl.Int32)).alias("dd"),
-                    pl.lit(0).alias("ok"),
-                ),
-                mem.filter(pl.col("soumis_dd"), pl.col("ostart") < pl.col("end")).select(
-                    "group",
-                    pl.col("ostart").alias("i"),
-                    pl.lit(0).alias("stock"),
-                    pl.lit(0).alias("dd"),
-                    pl.lit(1).alias("ok"),
-                ),
-                mem.filter(pl.col("soumis_dd"), pl.col("ostart") < pl.col("end")).select(
-                    "group",
-                    pl.col("end").alias("i"),
-                    pl.lit(0).alias("stock"),
-                    pl.lit(0).alias("dd"),
-                    pl.lit(-1).alias("ok"),
-                ),
+                step(mem, "start", 1, dd, 0),
+                step(mem, "end", -1, -dd, 0),
+                step(oriented, "ostart", 0, pl.lit(0, pl.Int32), 1),
+                step(oriented, "end", 0, pl.lit(0, pl.Int32), -1),
             ]
         )
         .group_by("group", "i")
-        .agg(pl.col("stock", "dd", "ok").sum())
+        .agg(pl.col("stock", "dd", "ok", "stock_k", "dd_k", "ok_k").sum())
     )
     groups = sc.groups
     grid = pl.DataFrame(
@@ -580,12 +622,17 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
         grid.join(events.with_columns(pl.col("i").cast(pl.Int32)), on=["group", "i"], how="left")
         .fill_null(0)
         .sort("group", "i")
-        .with_columns(pl.col("stock", "dd", "ok").cum_sum().over("group"))
+        .with_columns(
+            pl.col("stock", "dd", "ok").cum_sum().over("group"),
+            (pl.col("stock_k", "dd_k", "ok_k").cum_sum().over("group") % perturbation.KEY_RANGE),
+        )
     )
     label = (pl.col("group") + SEP + pl.col("i").cast(pl.String)).alias("group")
+    ck = perturbation.ck
+    key_cols = [pl.col("ok_k").alias(ck("k")), pl.col("dd_k").alias(ck("n"))] if has else []
     shares = share_rows(
         "part_orientes_stock",
-        level.select(label, pl.col("ok").alias("k"), pl.col("dd").alias("n")),
+        level.select(label, pl.col("ok").alias("k"), pl.col("dd").alias("n"), *key_cols),
     ).drop("var")
     sizes = level.select(
         pl.lit("effectif_stock").alias("indicator"),
@@ -595,11 +642,16 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
         pl.col("stock").cast(pl.Float64).alias("denominator"),
         pl.lit(None, pl.Float64).alias("ci_low"),
         pl.lit(None, pl.Float64).alias("ci_high"),
+        *(
+            [pl.col("stock_k").alias(ck("numerator")), pl.col("stock_k").alias(ck("denominator"))]
+            if has
+            else []
+        ),
     ).with_columns(pl.when(pl.col("value") > 0).then(pl.col("value")).alias("value"))
     dates = pl.Series("month", [to_date(int(e)) for e in ends], dtype=pl.Date)
     parts = pl.col("group").str.split_exact(SEP, 1)
     return (
-        pl.concat([sizes, shares])
+        pl.concat([sizes, shares.select(sizes.columns)])
         .with_columns(
             parts.struct.field("field_0").alias("group"),
             parts.struct.field("field_1").cast(pl.Int32).alias("i"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from metrics import perturbation
 from metrics.base import Z95
 
 MEDIAN_TOLERANCE = 1e-12
@@ -31,21 +32,31 @@ def curves(surv: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
     ``surv``: pid, t (days), event (bool); ``membership``: pid, group (a person may be in
     several groups). Columns: group, t, n_at_risk, events, censored, survival, greenwood (the
     Σ d/(n(n−d)); Var Ŝ = Ŝ² · greenwood), ci_low, ci_high. The band is null where Ŝ is 0 or 1.
+    When the membership carries record keys, the three counts come with their cell keys
+    (the people at risk at t: the sum of the keys of the people whose time is ≥ t).
     """
+    has = perturbation.keyed(membership)
+    ck = perturbation.ck
     per_t = (
         surv.join(membership, on="pid")
         .group_by("group", "t")
-        .agg(events=pl.col("event").sum(), censored=(~pl.col("event")).sum())
+        .agg(
+            *perturbation.count_sum(pl.col("event"), "events", has),
+            *perturbation.count_sum(~pl.col("event"), "censored", has),
+        )
         .sort("group", "t")
     )
-    out = per_t.with_columns(
-        n_at_risk=(
-            (pl.col("events") + pl.col("censored")).sum().over("group")
-            - (pl.col("events") + pl.col("censored")).cum_sum().over("group")
-            + pl.col("events")
-            + pl.col("censored")
-        )
-    ).with_columns(
+
+    def at_risk(events: str, censored: str) -> pl.Expr:
+        leaving = pl.col(events) + pl.col(censored)
+        return leaving.sum().over("group") - leaving.cum_sum().over("group") + leaving
+
+    keys = []
+    if has:
+        keys = [
+            (at_risk(ck("events"), ck("censored")) % perturbation.KEY_RANGE).alias(ck("n_at_risk"))
+        ]
+    out = per_t.with_columns(at_risk("events", "censored").alias("n_at_risk"), *keys).with_columns(
         survival=(1 - pl.col("events") / pl.col("n_at_risk")).cum_prod().over("group"),
         greenwood=(
             pl.col("events") / (pl.col("n_at_risk") * (pl.col("n_at_risk") - pl.col("events")))
@@ -77,11 +88,15 @@ def with_origin(km: pl.DataFrame) -> pl.DataFrame:
     at one (groups with a time 0 already keep theirs)."""
     if km.is_empty():
         return km
+    ck = perturbation.ck
+    keys = [c for c in km.columns if perturbation.is_ck(c)]
     origin = km.group_by("group").agg(
         pl.lit(0, pl.Int32).alias("t"),
         pl.col("n_at_risk").max().alias("n_at_risk"),
+        *([pl.col(ck("n_at_risk")).sort_by("t").first()] if ck("n_at_risk") in keys else []),
     )
     origin = origin.with_columns(
+        *(pl.lit(0, pl.Int64).alias(c) for c in keys if c != ck("n_at_risk")),
         events=pl.lit(0, km.schema["events"]),
         censored=pl.lit(0, km.schema["censored"]),
         survival=pl.lit(1.0),

@@ -50,7 +50,7 @@ for column, durable, key in ((left, False, RATE_6M), (right, True, DURABLE_6M)):
     with column:
         display.chart(
             partial(employment_charts.employment_curve, durable=durable, key=key, cfg=cfg),
-            data.employment_curves(view, SIDES, durable).select(employment_charts.CURVE_COLUMNS),
+            employment_charts.curve_frame(data.employment_curves(view, SIDES, durable)),
             name="courbe_emploi_durable" if durable else "courbe_emploi",
             key="emploi_courbe_durable" if durable else "emploi_courbe",
             protection=series.CURVE_PROTECTION,

@@ -139,7 +139,7 @@ with right:
         data.caseload(view),
         name="charge_par_etp_territoire_organisme",
         key="int_caseload_detail",
-        protection=intensity_charts.CASELOAD_PROTECTION,
+        protection=intensity_charts.CASELOAD_DETAIL_PROTECTION,
         alt="Diagramme en barres groupées du nombre de personnes accompagnées par équivalent "
         "temps plein de référent, par territoire et par organisme référent (Département, "
         "France Travail, Mission locale, autre).",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import display, fmt, layout
+from dashboard import display, fmt, layout, methodology
 from metrics import registry
 from metrics.engine import did_windows
 
@@ -32,16 +32,18 @@ st.markdown(
   orientation valide ; D = premier diagnostic renseigné. Délais en jours entiers.
 - **Lignes écartées** : les règles de quarantaine du contrat de données excluent des lignes de
   tous les indicateurs ; elles sont comptées sur la page « Qualité des données ».
-- **Secret statistique** (rôles direction et préfecture ; les évaluateurs voient les chiffres
-  bruts) : tout effectif inférieur à {seuil}, et toute part ou moyenne dont le dénominateur
-  est inférieur à {seuil}, s'affiche « < {seuil} » dans les cartes, graphiques, tableaux et
-  téléchargements. Une part dont le numérateur, ou son complément (dénominateur −
-  numérateur), est inférieur à {seuil} est masquée aussi. Masquage secondaire : quand des
-  lignes s'additionnent en un total (les territoires font le « Reste du département » ; le
-  pilote, le reste et les communes non renseignées font « Ensemble » ; les classes d'une
-  répartition font son total), une cellule masquée n'est jamais seule : une seconde cellule
-  (la plus petite, ou le total « Ensemble ») l'est aussi. Un écart ou un test entre pilote
-  et reste n'est pas affiché quand l'un des deux côtés est masqué.
+- **Secret statistique** (rôles direction et préfecture ; les évaluateurs voient les
+  chiffres bruts) : chaque effectif est d'abord légèrement perturbé par la méthode de la clé
+  de cellule (voir ci-dessous) ; puis tout effectif perturbé inférieur à {seuil}, et toute
+  part ou moyenne dont le dénominateur est inférieur à {seuil}, s'affiche « < {seuil} » dans
+  les cartes, graphiques, tableaux et téléchargements. Une part dont le numérateur, ou son
+  complément (dénominateur − numérateur), est inférieur à {seuil} est masquée aussi.
+  Masquage secondaire : quand des lignes s'additionnent en un total (les territoires font le
+  « Reste du département » ; le pilote, le reste et les communes non renseignées font «
+  Ensemble » ; les classes d'une répartition font son total), une cellule masquée n'est
+  jamais seule : une seconde cellule (la plus petite, ou le total « Ensemble ») l'est aussi.
+  Un écart ou un test entre pilote et reste n'est pas affiché quand l'un des deux côtés est
+  masqué.
 """
 )
 
@@ -101,6 +103,15 @@ st.markdown(
 - **Professionnels accompagnants** : des sommes d'ETP et des rapports, sans intervalle ni
   comparaison ; un groupe sans référent présent donne une valeur vide.
 """
+)
+
+st.subheader("Perturbation des effectifs (méthode de la clé de cellule)")
+st.markdown(methodology.PERTURBATION_FR)
+display.table(
+    methodology.perturbation_table(),
+    name="table_de_perturbation",
+    key="table_perturbation",
+    protection=None,  # the published table itself: no person behind it
 )
 
 st.subheader("Registre des indicateurs")

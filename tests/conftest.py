@@ -29,6 +29,21 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def _record_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fixed secret for the record keys of the cell key perturbation, outside the project:
+    the perturbed figures are the same from one test run to the next."""
+    path = tmp_path_factory.mktemp("secret") / "cle_enregistrements.bin"
+    path.write_bytes(bytes(range(32)))
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fixed_record_keys(_record_key_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSA_RECORD_KEY_FILE", str(_record_key_file))
+
+
 @pytest.fixture(autouse=True)
 def _exceptions_reach_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     """app.py turns a failing page into one French sentence for users; with RSA_DEBUG the

@@ -88,3 +88,36 @@ def test_a_broken_toml_is_one_french_sentence(tmp_path: Path) -> None:
         config.load_config(write(tmp_path, "[acces\nmode = 1"))
     assert "n'est pas un TOML valide" in exc.value.message_fr
     json.dumps(exc.value.message_fr)  # plain text
+
+
+def test_record_key_secret_created_once_owner_only_and_stable(tmp_path, monkeypatch) -> None:
+    import stat
+
+    from config import SECRET_BYTES, load_config, record_key_secret
+
+    where = tmp_path / "var" / "cle.bin"
+    monkeypatch.setenv("RSA_RECORD_KEY_FILE", str(where))
+    cfg = load_config()
+    first = record_key_secret(cfg)
+    assert len(first) == SECRET_BYTES
+    assert stat.S_IMODE(where.stat().st_mode) == 0o600
+    assert record_key_secret(cfg) == first  # the same keys at every start
+
+
+def test_record_key_secret_refused_when_damaged_or_in_the_data(tmp_path, monkeypatch) -> None:
+    from config import ConfigError, load_config, record_key_secret
+
+    short = tmp_path / "short.bin"
+    short.write_bytes(b"abc")
+    monkeypatch.setenv("RSA_RECORD_KEY_FILE", str(short))
+    with pytest.raises(ConfigError) as err:
+        record_key_secret(load_config())
+    assert "32 octets" in err.value.message_fr
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("RSA_DATA_DIR", str(data))
+    monkeypatch.setenv("RSA_RECORD_KEY_FILE", str(data / "cle.bin"))
+    with pytest.raises(ConfigError) as err:
+        record_key_secret(load_config())
+    assert "répertoire de données" in err.value.message_fr
+    assert not (data / "cle.bin").exists()
