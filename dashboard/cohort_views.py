@@ -5,7 +5,8 @@ The cohort builder's widgets, bound to the URL (parameters ``c_*``) through
 criteria form that turns them into a :class:`~metrics.cohort.CohortSpec`; the size cards,
 display tables and figures of the cohort's summary, monthly entries and profile (built from
 frames already protected by :mod:`dashboard.display`); and the wiring of the row downloads
-(audit context, definition document, XLSX row limit). The domain rules (selection, French
+(precise columns and their reason, re-identification risk, audit context, definition
+document, XLSX row limit). The domain rules (selection, French
 description, disclosure specs) are in :mod:`metrics.cohort`.
 """
 
@@ -23,13 +24,14 @@ import streamlit as st
 from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import access, charts, exports, fmt, urlstate
+from dashboard import access, audit, charts, exports, fmt, urlstate
 from dashboard.audit import ExportContext
 from dashboard.state import View
 from metrics import cohort as cm
-from metrics import employment
+from metrics import employment, minimisation
 from metrics.base import Filters
 from metrics.cohort import UNKNOWN, CohortSpec
+from metrics.disclosure import MASK_COLUMN
 from queries import schema
 
 SAVED_KEY = "_cohort_params"  # the builder's last values (widgets are cleared off-page)
@@ -39,7 +41,7 @@ XLSX_MAX_ROWS = 1_048_575  # rows of an Excel sheet, header excluded
 YES_NO = {"tous": "Tous", "oui": "Oui", "non": "Non"}
 COHORT_COLOUR = charts.OTHERS[0]
 # The pseudonym's description in the definition file (the dictionary shown on the page,
-# metrics.cohort.EXPORT_COLUMNS_PUBLIC, has a longer one).
+# metrics.minimisation.dictionary, has a longer one).
 PSEUDONYM_DEFINITION_FR = "Pseudonyme propre à cet export"
 
 
@@ -331,6 +333,23 @@ def size_cards(safe: pl.DataFrame, pilot: str, threshold: int) -> None:
     m4.metric(f"dont {pilot}", count_text(by_group[pilot]["effectif"], threshold), border=True)
 
 
+def small_cohort_notice(safe: pl.DataFrame, empty: bool, threshold: int) -> None:
+    """Say when the cohort is empty — for evaluators only (raw figures). For the aggregate
+    roles, an empty cohort and one of 1 to threshold − 1 people read the same: « fewer than
+    t », decided on the protected (perturbed, then masked) size, so the message is no yes/no
+    answer about one person."""
+    row = safe.filter(pl.col("groupe") == schema.ENSEMBLE).row(0, named=True)
+    if MASK_COLUMN not in safe.columns:  # raw figures: the evaluator's view
+        if empty:
+            st.info("Aucune personne ne correspond à ces critères : élargir la cohorte.")
+        return
+    if "effectif" in (row.get(MASK_COLUMN) or ()) or not row["effectif"]:
+        st.info(
+            f"Moins de {threshold} personnes correspondent à ces critères (peut-être aucune) : "
+            "les effectifs sont masqués par le secret statistique. Élargir la cohorte."
+        )
+
+
 def summary_table(safe: pl.DataFrame, threshold: int) -> pl.DataFrame:
     """The display version of a protected summary frame."""
     return pl.DataFrame(
@@ -436,6 +455,73 @@ def profile_table(safe: pl.DataFrame, threshold: int) -> pl.DataFrame:
 
 
 # --------------------------------------------------------------------------- row export
+@dataclass(frozen=True)
+class PreciseRequest:
+    """The precise column groups asked for (``metrics.minimisation.PRECISE_GROUPS``; empty:
+    the minimised file) and the reason given, cleaned as the audit log stores it."""
+
+    groups: frozenset[str] = frozenset()
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        """The minimised file always; precise columns with a valid reason only."""
+        return not self.groups or minimisation.reason_ok(self.reason)
+
+
+def precise_request() -> PreciseRequest:
+    """The « Colonnes précises » choice and, when some are asked for, the reason field (with
+    a French notice while the reason is missing or too short). Not in the URL: a shared link
+    never asks for precise columns nor carries a reason."""
+    groups = st.multiselect(
+        "Colonnes précises",
+        list(minimisation.PRECISE_GROUPS),
+        key="export_precis",
+        format_func=lambda g: minimisation.PRECISE_GROUPS[g].label,
+        placeholder="Aucune : fichier minimisé",
+        help="Par défaut le fichier est minimisé (EPCI, mois, tranche d'âge). Les colonnes "
+        "précises ne sont fournies que sur demande motivée, inscrite au journal d'audit.",
+    )
+    if not groups:
+        return PreciseRequest()
+    reason = audit.clean(
+        st.text_input(
+            "Motif de la demande",
+            key="export_motif",
+            max_chars=audit.REASON_MAX_CHARS,
+            placeholder="Ex. : appariement avec l'enquête terrain de la commune de …",
+            help="Inscrit au journal d'audit avec les colonnes demandées (caractères de "
+            f"contrôle retirés, {audit.REASON_MAX_CHARS} caractères au plus).",
+        )
+    )
+    request = PreciseRequest(frozenset(groups), reason)
+    if not request.allowed:
+        st.warning(
+            "Pour télécharger les colonnes précises, indiquer le motif de la demande (au moins "
+            f"{minimisation.MIN_REASON_CHARS} caractères hors espaces) : il est inscrit au "
+            "journal d'audit. En attendant, les boutons de téléchargement des lignes sont "
+            "désactivés.",
+            icon=":material/edit_note:",
+        )
+    return request
+
+
+def risk_notice(exported: pl.DataFrame) -> None:
+    """The re-identification risk of the file as it will be downloaded: the share of its rows
+    unique on its quasi-identifiers, and what that means."""
+    columns = minimisation.quasi_identifiers(exported)
+    share = minimisation.uniqueness(exported, columns)
+    st.warning(
+        f"**{fmt.pct(share)} des lignes sont uniques sur les quasi-identifiants de ce "
+        f"fichier** ({', '.join(columns)}). Une ligne unique sur ces colonnes désigne une "
+        "seule personne : qui connaît ces caractéristiques d'une personne peut retrouver sa "
+        "ligne, et la relier à sa ligne d'un autre export du même snapshot malgré des "
+        "pseudonymes différents. Les autres colonnes ne peuvent que rendre les lignes plus "
+        "singulières encore : ce chiffre est un minimum.",
+        icon=":material/visibility:",
+    )
+
+
 def audit_filters(view: View, criteria: Criteria) -> dict[str, Any]:
     """The filters an audit line records: sidebar, builder, and what the period applies to."""
     return {
@@ -451,16 +537,23 @@ def deferred_export(
     context: ExportContext,
     log_path: str,
 ) -> Callable[[], bytes]:
-    """Deferred download: the rows are pseudonymised and the export recorded in the audit
-    log (:func:`dashboard.exports.row_export`) only when clicked."""
-    return lambda: writer(exports.row_export(rows, audit=context, log_path=log_path))
+    """Deferred download: the rows are minimised (but for ``context.precise``),
+    pseudonymised and the export recorded in the audit log
+    (:func:`dashboard.exports.cohort_row_export`) only when clicked."""
+    return lambda: writer(exports.cohort_row_export(rows, audit=context, log_path=log_path))
 
 
 def definition_document(
-    view: View, criteria: Criteria, definition: str, rows: pl.DataFrame | None
+    view: View,
+    criteria: Criteria,
+    definition: str,
+    rows: pl.DataFrame | None,
+    precise: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The definition file: snapshot, filters and criteria, enough to rebuild the cohort,
-    with its French description, row count (None when rows are not built) and columns."""
+    with its French description, row count (None when rows are not built) and the columns
+    of the row file with these ``precise`` groups (those it actually has)."""
+    columns = minimisation.dictionary(precise)
     return {
         "snapshot": view.date.isoformat(),
         "filtres_barre_laterale": view.as_params(),
@@ -468,7 +561,8 @@ def definition_document(
         "periode_appliquee_a": criteria.periode,
         "description": f"{view.describe()} · {definition}",
         "lignes": rows.height if rows is not None else None,
-        "colonnes": cm.EXPORT_COLUMNS_PUBLIC | {"pseudonyme": PSEUDONYM_DEFINITION_FR},
+        "colonnes_precises": sorted(minimisation.precise_columns(precise) & set(columns)),
+        "colonnes": columns | {"pseudonyme": PSEUDONYM_DEFINITION_FR},
     }
 
 
@@ -481,12 +575,17 @@ def row_downloads(
     role: str | None,
     empty: bool,
     audit_log: str,
+    request: PreciseRequest | None = None,
 ) -> None:
     """The row download buttons (one per export format; ``rows`` is None for a role that
-    may not download rows: a notice instead) and the definition file's button. Row buttons
-    are disabled for an empty cohort, and Excel beyond :data:`XLSX_MAX_ROWS` rows."""
+    may not download rows: a notice instead) and the definition file's button. The rows
+    leave minimised except for ``request.groups``. Row buttons are disabled for an empty
+    cohort, for precise columns without a valid reason (no data behind them then), and
+    Excel beyond :data:`XLSX_MAX_ROWS` rows."""
+    request = request or PreciseRequest()
     stamp = dt.date.today().isoformat()
-    base_name = f"cohorte_lignes_snapshot_{view.date.isoformat()}_{stamp}"
+    suffix = "_precis" if request.groups else ""
+    base_name = f"cohorte_lignes_snapshot_{view.date.isoformat()}_{stamp}{suffix}"
     filters = audit_filters(view, criteria)
     if rows is None:
         st.info(
@@ -505,21 +604,24 @@ def row_downloads(
                 snapshot=view.date.isoformat(),
                 filters=filters,
                 format=ext,
+                precise=request.groups,
+                reason=request.reason,
             )
+            # without a valid reason, no data at all behind the (disabled) button
             col.download_button(
                 f"{label} — {fmt.number(rows.height)} lignes",
-                data=deferred_export(rows, writer, context, audit_log),
+                data=deferred_export(rows, writer, context, audit_log) if request.allowed else b"",
                 file_name=f"{base_name}.{ext}",
                 mime=mime,
                 key=f"dl_cohorte_lignes_{ext}",
                 icon=":material/download:",
                 on_click="ignore",
-                disabled=empty or too_big,
+                disabled=empty or too_big or not request.allowed,
                 help="Trop de lignes pour Excel : prendre le CSV ou le parquet."
                 if too_big
                 else None,
             )
-    document = definition_document(view, criteria, definition, rows)
+    document = definition_document(view, criteria, definition, rows, request.groups)
     cols[-1].download_button(
         "Définition (JSON)",
         data=json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),

@@ -1,5 +1,7 @@
 """The ways out of the server: downloads Excel users can open (CSV with ';' and a UTF-8
-BOM, XLSX, parquet), and :func:`row_export`, the only path of person-level rows.
+BOM, XLSX, parquet), and :func:`row_export`, the only path of person-level rows
+(:func:`cohort_row_export` in front of it: minimised unless precise columns are asked for,
+with a reason).
 
 Pure functions (bytes out), so tests can check separator, encoding and columns.
 """
@@ -12,7 +14,8 @@ import secrets
 
 import polars as pl
 
-from dashboard.audit import ExportContext, record
+from dashboard.audit import ExportContext, clean, record
+from metrics import minimisation
 
 BOM = "\ufeff"
 
@@ -73,7 +76,7 @@ def to_parquet(frame: pl.DataFrame) -> bytes:
 # --------------------------------------------------------------------------- person rows
 
 # Columns that never leave the server in a row-level export (direct or linkable identifiers).
-IDENTIFIERS = ("id_beneficiaire", "id_foyer", "pid", "id_referent")
+IDENTIFIERS = ("id_beneficiaire", "id_foyer", "pid", "id_referent", "rkey", "fkey")
 PSEUDONYM_BYTES = 16
 
 
@@ -103,7 +106,9 @@ def row_export(frame: pl.DataFrame, *, audit: ExportContext, log_path: str) -> p
     of the same cohort, cannot be joined on the pseudonym. Drops every other identifier
     column (``id_foyer``, internal ``pid``, ``id_referent``) and shuffles the rows (sorted by
     pseudonym), so the row order does not link two exports either. Every call appends a line
-    to the audit log at ``log_path`` (who, role, when, snapshot, filters, format, rows).
+    to the audit log at ``log_path`` (who, role, when, snapshot, filters, format, rows, the
+    precise columns the file holds and the reason given). It does not minimise:
+    :func:`cohort_row_export` does, before calling it.
     """
     salt = secrets.token_bytes(32)
     out = frame
@@ -113,8 +118,20 @@ def row_export(frame: pl.DataFrame, *, audit: ExportContext, log_path: str) -> p
     out = out.drop([c for c in IDENTIFIERS if c in out.columns])
     if "pseudonyme" in out.columns:
         out = out.sort("pseudonyme", maintain_order=True)
-    record(log_path, audit, out.height)
+    record(log_path, audit, out.height, minimisation.exported_precise(out.columns))
     return out
+
+
+def cohort_row_export(rows: pl.DataFrame, *, audit: ExportContext, log_path: str) -> pl.DataFrame:
+    """The cohort's rows as an evaluator downloads them: minimised
+    (:func:`metrics.minimisation.minimise`) except for the precise groups of
+    ``audit.precise``, then pseudonymised and recorded by :func:`row_export`. Precise
+    groups need a reason (:func:`metrics.minimisation.reason_ok`, on the cleaned text):
+    without one, ValueError and nothing is exported nor recorded (the page disables the
+    buttons first; this holds whatever the page does)."""
+    if audit.precise and not minimisation.reason_ok(clean(audit.reason)):
+        raise ValueError("precise columns need a reason")
+    return row_export(minimisation.minimise(rows, audit.precise), audit=audit, log_path=log_path)
 
 
 FORMATS = {

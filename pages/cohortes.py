@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import access, audit, cohort_views, data, display, layout
 from metrics import cohort as cm
+from metrics import minimisation
 from queries import schema
 
 ctx = layout.page(
@@ -52,8 +53,7 @@ display.table(
     show=cohort_views.summary_table(safe_summary, threshold),
 )
 empty = summary.filter(pl.col("groupe") == schema.ENSEMBLE)["effectif"].item() == 0
-if empty:
-    st.info("Aucune personne ne correspond à ces critères : élargir la cohorte.")
+cohort_views.small_cohort_notice(safe_summary, empty, threshold)
 
 # --------------------------------------------------------------------------- by month
 month_col, month_label = cohort_views.month_column(criteria.periode)
@@ -100,11 +100,18 @@ st.markdown(
     "identifiant interne ; l'identifiant du bénéficiaire est remplacé par un **pseudonyme "
     "propre à chaque téléchargement** (empreinte BLAKE2b avec un sel aléatoire aussitôt "
     "oublié), si bien que deux exports ne peuvent pas être rapprochés par ce pseudonyme. "
-    "Les dates sont conservées. Codes tels que dans le contrat de données."
+    "Le fichier est **minimisé par défaut** : EPCI au lieu de la commune, mois (AAAA-MM) au "
+    "lieu du jour pour chaque date, tranche d'âge (jamais l'année de naissance) ; les délais "
+    "en jours sont conservés. Codes tels que dans le contrat de données."
 )
 role = access.current_role()
 raw_allowed = access.sees_raw(role)  # decided on the server: rows are not even built otherwise
 rows = data.export_frame(view, spec) if raw_allowed else None
+request = cohort_views.PreciseRequest()
+if rows is not None:
+    request = cohort_views.precise_request()
+    if not empty:
+        cohort_views.risk_notice(minimisation.minimise(rows, request.groups))
 cohort_views.row_downloads(
     rows,
     view=view,
@@ -113,24 +120,23 @@ cohort_views.row_downloads(
     role=role,
     empty=empty,
     audit_log=cfg.audit_log,
+    request=request,
 )
 
 with st.expander("Variables du fichier de lignes", icon=":material/list:"):
-    dictionary = pl.DataFrame(
-        {
-            "variable": list(cm.EXPORT_COLUMNS_PUBLIC),
-            "description": list(cm.EXPORT_COLUMNS_PUBLIC.values()),
-        }
-    )
+    columns = minimisation.dictionary(request.groups)
+    dictionary = pl.DataFrame({"variable": list(columns), "description": list(columns.values())})
     display.table(dictionary, name="cohorte_variables", key="cohorte_variables", protection=None)
 
 if raw_allowed:
     st.subheader("Journal des exports de lignes")
     st.caption(
         "Chaque téléchargement de lignes est inscrit au journal d'audit (qui, quand, quel "
-        "rôle, quel snapshot, quels filtres, combien de lignes), conservé sur le serveur hors "
-        "du répertoire de données, lisible par son seul propriétaire. Une ligne endommagée "
-        "du journal apparaît comme « ligne illisible », les autres restent lisibles."
+        "rôle, quel snapshot, quels filtres, combien de lignes, quelles colonnes précises et "
+        "pour quel motif), conservé sur le serveur hors du répertoire de données, lisible par "
+        "son seul propriétaire. Une ligne endommagée du journal apparaît comme « ligne "
+        "illisible », les autres restent lisibles ; les exports antérieurs à la minimisation "
+        "n'ont ni colonnes précises ni motif inscrits."
     )
     display.table(
         audit.read(cfg.audit_log),

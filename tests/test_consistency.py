@@ -1,6 +1,7 @@
 """The same figure everywhere: on one hand-made snapshot, an indicator of each family read
 from the report command, from the page (AppTest, as an evaluator) and recomputed by hand
-from the page's row export (the CSV an evaluator downloads) are equal — the Kaplan–Meier
+from the page's row export (the CSV an evaluator downloads, with the exact dates asked for;
+the default minimised file for what needs no exact day) are equal — the Kaplan–Meier
 median at Ŝ(t) = ½ exactly, and the same-day job tie, included.
 
 The snapshot (S = 2024-12-31, period 2024-01-01 → 2024-12-31), all in Laon (Laonnois)
@@ -32,7 +33,7 @@ import config
 from dashboard import data, exports, fmt
 from dashboard.audit import ExportContext
 from dashboard.state import View
-from metrics import registry
+from metrics import minimisation, registry
 from metrics.base import Filters, Period
 from metrics.cohort import CohortSpec
 from metrics.report import main as report_main
@@ -126,23 +127,44 @@ def page_table(data_dir: Path) -> dict[str, str]:
     return dict(zip(table["Indicateur"], table["Laonnois"], strict=True))
 
 
-@pytest.fixture(scope="module")
-def export_rows(data_dir: Path) -> list[dict[str, str]]:
-    """The Cohortes page's row export of everyone (« aucune date »), as the CSV bytes an
-    evaluator downloads, read back."""
+def _page_export(data_dir: Path, context: ExportContext) -> list[dict[str, str]]:
+    """The Cohortes page's row export of everyone (« aucune date »), through the function
+    its download buttons call, as the CSV bytes an evaluator downloads, read back."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RSA_DATA_DIR", str(data_dir))
         mp.setenv("RSA_AUDIT_LOG", str(data_dir.parent / "audit.jsonl"))
         config.get_config.cache_clear()
         view = View(data_dir=str(data_dir), date=S, period=PERIOD, filters=Filters())
-        rows = exports.row_export(
+        rows = exports.cohort_row_export(
             data.export_frame(view, CohortSpec()),
-            audit=ExportContext(user="test", role="evaluateur", snapshot=S.isoformat()),
+            audit=context,
             log_path=str(data_dir.parent / "audit.jsonl"),
         )
         config.get_config.cache_clear()
     text = exports.to_csv(rows).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+@pytest.fixture(scope="module")
+def export_rows(data_dir: Path) -> list[dict[str, str]]:
+    """The precise export (exact dates and communes, asked for with a reason): the dates an
+    evaluator needs to recompute a Kaplan–Meier median by hand."""
+    context = ExportContext(
+        user="test",
+        role="evaluateur",
+        snapshot=S.isoformat(),
+        precise=frozenset(minimisation.PRECISE_GROUPS),
+        reason="Contrôle de cohérence des indicateurs",
+    )
+    return _page_export(data_dir, context)
+
+
+@pytest.fixture(scope="module")
+def default_rows(data_dir: Path) -> list[dict[str, str]]:
+    """The default, minimised export (EPCI, months, delays in days)."""
+    return _page_export(
+        data_dir, ExportContext(user="test", role="evaluateur", snapshot=S.isoformat())
+    )
 
 
 def _date(text: str) -> dt.date | None:
@@ -239,3 +261,24 @@ def test_the_caseload_per_fte_agrees_everywhere(report, page_table, export_rows)
 
 def test_every_family_is_covered() -> None:
     assert {registry.get(k).family for k in KEYS} == set(registry.FAMILIES)
+
+
+def test_the_default_minimised_export_gives_the_same_figures(report, default_rows) -> None:
+    """What needs no exact day is recomputed from the minimised file alone: the employment
+    numerator (delays in days), the stock coverage (months, open rights) and the weekly
+    intensity; the territoire is still there, the commune and the days are not."""
+    assert not {"code_commune", "date_ouverture_droits"} & set(default_rows[0])
+    laon = [r for r in default_rows if r["territoire"] == "Laonnois"]
+    hits = [r for r in laon if r["delai_emploi_jours"] and _num(r["delai_emploi_jours"]) <= 183]
+    assert len(hits) == report["taux_emploi_6m"]["numerator"] == 2
+    stock = [
+        r for r in laon
+        if r["mois_ouverture_droits"] <= S.strftime("%Y-%m") and not r["mois_fin_droits"]
+        and r["soumis_droits_devoirs"] == "true"
+    ]  # fmt: skip
+    oriented = [r for r in stock if r["mois_premiere_orientation"]]
+    share = report["part_orientes_stock"]
+    assert (share["numerator"], share["denominator"]) == (len(oriented), len(stock))
+    weeks = report["part_semaines_15h"]
+    assert weeks["numerator"] == sum(int(r["semaines_15h"]) for r in laon)
+    assert weeks["denominator"] == sum(int(r["semaines_eligibles"]) for r in laon)

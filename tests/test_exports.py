@@ -1,7 +1,9 @@
-"""Downloads Excel users can open: CSV ';' + BOM + decimal comma, XLSX, parquet."""
+"""Downloads Excel users can open: CSV ';' + BOM + decimal comma, XLSX, parquet; the cohort's
+row export minimised by default (EPCI, « AAAA-MM » months), precise on request."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -9,6 +11,7 @@ import zipfile
 import polars as pl
 
 from dashboard import exports
+from dashboard.audit import ExportContext
 
 FRAME = pl.DataFrame(
     {
@@ -52,3 +55,50 @@ def test_parquet_round_trips_exactly() -> None:
 def test_nested_columns_are_flattened_for_csv() -> None:
     frame = pl.DataFrame({"k": [1], "v": [[1, 2]]})
     assert exports.to_csv(frame).decode("utf-8-sig").splitlines()[1].startswith("1;")
+
+
+PERSON_ROWS = pl.DataFrame(
+    {
+        "id_beneficiaire": ["a1", "b2"],
+        "code_commune": ["02408", "02691"],
+        "nom_commune": ["Laon", "Saint-Quentin"],
+        "code_epci": ["200043495", "200071892"],
+        "nom_epci": ["CA du Pays de Laon", "CA du Saint-Quentinois"],
+        "date_ouverture_droits": [dt.date(2024, 3, 17), dt.date(2023, 12, 1)],
+        "delai_orientation_jours": [12, None],
+    }
+)
+
+
+def _csv_rows(frame: pl.DataFrame) -> list[dict[str, str]]:
+    text = exports.to_csv(frame).decode("utf-8-sig")
+    return sorted(csv.DictReader(io.StringIO(text), delimiter=";"), key=lambda r: r["code_epci"])
+
+
+def test_the_cohort_row_export_is_minimised_by_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx = ExportContext(user="u", role="evaluateur", snapshot="2024-12-31", format="csv")
+    out = exports.cohort_row_export(PERSON_ROWS, audit=ctx, log_path=str(tmp_path / "a.jsonl"))
+    rows = _csv_rows(out)
+    assert list(rows[0]) == [
+        "pseudonyme",
+        "code_epci",
+        "nom_epci",
+        "mois_ouverture_droits",
+        "delai_orientation_jours",
+    ]
+    assert [r["mois_ouverture_droits"] for r in rows] == ["2024-03", "2023-12"]  # no day
+    assert [r["delai_orientation_jours"] for r in rows] == ["12", ""]
+
+
+def test_precise_columns_on_request_with_a_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx = ExportContext(
+        user="u",
+        role="evaluateur",
+        snapshot="2024-12-31",
+        precise=frozenset({"commune", "dates_exactes"}),
+        reason="Appariement avec l'enquête de terrain",
+    )
+    out = exports.cohort_row_export(PERSON_ROWS, audit=ctx, log_path=str(tmp_path / "a.jsonl"))
+    rows = _csv_rows(out)
+    assert [r["nom_commune"] for r in rows] == ["Laon", "Saint-Quentin"]
+    assert [r["date_ouverture_droits"] for r in rows] == ["2024-03-17", "2023-12-01"]

@@ -1,19 +1,25 @@
 """The « Cohortes et exports » page with AppTest on the small generated sample: the builder's
 criteria round-trip through the URL and change the figures, the cohort size matches
-metrics.cohort on the same snapshot, and row downloads go through exports.row_export."""
+metrics.cohort on the same snapshot, and row downloads go through exports.row_export:
+minimised by default, precise columns only with a reason (recorded in the audit log), the
+file's re-identification risk shown before the download."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
+from dashboard import fmt
 from metrics import cohort as cm
-from metrics.base import Filters, apply_filters, day, persons
+from metrics import minimisation
+from metrics.base import Filters, Period, apply_filters, day, persons
 from metrics.cohort import CohortSpec
 from queries.snapshots import latest_valid_snapshot, load_snapshot
 
@@ -174,11 +180,116 @@ def test_row_downloads_are_pseudonymised_by_row_export(
     assert len(rows) == n
     assert reader.fieldnames[0] == "pseudonyme"
     assert not {"id_beneficiaire", "id_foyer", "pid"} & set(reader.fieldnames)
-    assert all(r["date_fin_droits"] for r in rows)  # closed rights: dates kept
+    # minimised by default: EPCI, not the commune; months, not days
+    assert not {"code_commune", "nom_commune"} & set(reader.fieldnames)
+    assert not [c for c in reader.fieldnames if c.startswith("date_")]
+    assert "code_epci" in reader.fieldnames and "tranche_age" in reader.fieldnames
+    assert all(re.fullmatch(r"\d{4}-\d{2}", r["mois_fin_droits"]) for r in rows)  # closed
     parquet = pl.read_parquet(io.BytesIO(by_ext["parquet"]()))
     assert calls == [n, n] and parquet.height == n
+    assert parquet.columns == reader.fieldnames
     # two downloads, two unrelated pseudonyms
     assert not set(parquet["pseudonyme"]) & {r["pseudonyme"] for r in rows}
+
+
+def _cohort_rows(small_sample: Path, spec: CohortSpec) -> pl.DataFrame:
+    """The page's default cohort (entrants of [launch, S]) narrowed by ``spec``, as
+    metrics.cohort exports it."""
+    from config import get_config
+
+    date = latest_valid_snapshot(str(small_sample))
+    snap = load_snapshot(str(small_sample), date)
+    spec = spec.within(Period(get_config().launch, date))
+    cohort = cm.select(persons(snap), spec, day(date))
+    return cm.export_rows(
+        cohort, emplois=snap.emplois, orientations=snap.orientations, communes=snap.communes
+    )
+
+
+def _risk(at) -> str:  # type: ignore[no-untyped-def]
+    return next(w.value for w in at.warning if "quasi-identifiants" in w.value)
+
+
+def _variables(at) -> list[str]:  # type: ignore[no-untyped-def]
+    table = next(d.value for d in at.dataframe if "description" in d.value.columns)
+    return table["variable"].tolist()
+
+
+def _row_buttons(at) -> list:  # type: ignore[no-untyped-def]
+    return [b for b in at.get("download_button") if "lignes" in b.proto.label]
+
+
+def test_the_risk_shown_is_the_uniqueness_of_the_file(app_on_sample, small_sample: Path) -> None:  # type: ignore[no-untyped-def]
+    at = app_on_sample(PAGE, c_droits="clos")
+    assert not at.exception
+    minimised = minimisation.minimise(_cohort_rows(small_sample, CohortSpec(droits="clos")))
+    assert minimised.height == size(at)
+    columns = minimisation.quasi_identifiers(minimised)
+    expected = fmt.pct(minimisation.uniqueness(minimised, columns))
+    text = _risk(at)
+    assert f"{expected} des lignes sont uniques" in text
+    assert ", ".join(columns) in text and "code_commune" not in text
+    # the dictionary describes the minimised file
+    variables = _variables(at)
+    assert "mois_ouverture_droits" in variables and "date_ouverture_droits" not in variables
+    assert "code_commune" not in variables and variables[0] == "pseudonyme"
+
+
+def test_precise_columns_need_a_reason_and_are_logged(
+    app_on_sample, deferred, small_sample: Path
+) -> None:  # type: ignore[no-untyped-def]
+    at = app_on_sample(PAGE, c_droits="clos")
+    assert not at.exception
+    minimised_risk = _risk(at)
+    at.multiselect(key="export_precis").set_value(["commune", "dates_exactes"]).run()
+    assert not at.exception
+    # no reason yet: buttons disabled, nothing precise behind them, a French explanation
+    assert all(b.proto.disabled for b in _row_buttons(at))
+    assert any("motif de la demande" in w.value for w in at.warning)
+    assert not [name for name in deferred if "_precis" in name]
+    at.text_input(key="export_motif").input("  trop  court ").run()
+    assert all(b.proto.disabled for b in _row_buttons(at))
+    # the risk and the dictionary already describe the precise file
+    assert _risk(at) != minimised_risk and "code_commune" in _risk(at)
+    assert {"code_commune", "date_ouverture_droits"} <= set(_variables(at))
+
+    reason = "Appariement avec l'enquête de terrain du Laonnois"
+    at.text_input(key="export_motif").input(reason).run()
+    assert not at.exception
+    assert not any(b.proto.disabled for b in _row_buttons(at))
+    assert not any("motif de la demande" in w.value for w in at.warning)
+    precise = minimisation.minimise(
+        _cohort_rows(small_sample, CohortSpec(droits="clos")),
+        frozenset({"commune", "dates_exactes"}),
+    )
+    share = minimisation.uniqueness(precise, minimisation.quasi_identifiers(precise))
+    assert f"{fmt.pct(share)} des lignes sont uniques" in _risk(at)
+
+    csv_file = next(
+        fn for name, fn in deferred.items() if "_precis" in name and name.endswith(".csv")
+    )
+    rows = list(csv.DictReader(io.StringIO(csv_file().decode("utf-8-sig")), delimiter=";"))
+    assert {"code_commune", "nom_commune", "date_ouverture_droits"} <= set(rows[0])
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["date_fin_droits"]) for r in rows)
+    log = small_sample.parent / "audit" / "audit.jsonl"
+    line = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert line["motif"] == reason and line["lignes"] == len(rows)
+    assert set(line["colonnes_precises"]) == {"code_commune", "nom_commune"} | set(
+        minimisation.DATE_COLUMNS
+    )
+    # and the page's journal shows it
+    at.run()
+    journal = next(d.value for d in at.dataframe if "motif" in d.value.columns)
+    assert journal["motif"].iloc[0] == reason
+    assert "code_commune" in journal["colonnes_precises"].iloc[0]
+
+
+def test_only_evaluators_are_offered_precise_columns(app_on_sample) -> None:  # type: ignore[no-untyped-def]
+    at = app_on_sample(PAGE, role="direction")
+    assert not at.exception
+    assert not [m for m in at.multiselect if m.key == "export_precis"]
+    assert not [w for w in at.warning if "quasi-identifiants" in w.value]
+    assert "mois_ouverture_droits" in _variables(at)  # the dictionary of the default file
 
 
 def test_an_earlier_snapshot_clamps_the_dates(app_on_sample) -> None:  # type: ignore[no-untyped-def]
@@ -190,3 +301,23 @@ def test_an_earlier_snapshot_clamps_the_dates(app_on_sample) -> None:  # type: i
     assert not at.exception
     assert at.date_input(key="c_ouv_au").value == dt.date(2024, 6, 30)
     assert at.query_params["c_ouv_au"] == "2024-06-30"
+
+
+def test_the_definition_file_lists_the_columns_of_the_file() -> None:
+    import datetime as dt
+
+    from dashboard.cohort_views import Criteria, definition_document
+    from dashboard.state import View
+
+    date = dt.date(2024, 12, 31)
+    view = View(
+        data_dir="d", date=date, period=Period(dt.date(2024, 1, 1), date), filters=Filters()
+    )
+    criteria = Criteria(spec=CohortSpec(), periode="aucune", params={})
+    default = definition_document(view, criteria, "aucun critère supplémentaire", None)
+    assert default["colonnes_precises"] == []
+    assert list(default["colonnes"]) == list(minimisation.dictionary())
+    assert "mois_fin_droits" in default["colonnes"] and "code_commune" not in default["colonnes"]
+    precise = definition_document(view, criteria, "…", None, frozenset({"commune"}))
+    assert precise["colonnes_precises"] == ["code_commune", "nom_commune"]
+    assert "nom_commune" in precise["colonnes"] and "date_fin_droits" not in precise["colonnes"]
