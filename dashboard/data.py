@@ -337,7 +337,12 @@ def cohort_summary(view: View, spec: CohortSpec) -> pl.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cohort_monthly_entries(view: View, spec: CohortSpec, date_col: str = "o") -> pl.DataFrame:
-    return cohort_metrics.monthly_entries(cohort(view, spec), config().pilot, date_col)
+    """The cohort by month, on the full grid of the view's months (no presence oracle)."""
+    on = "orientation" if date_col == "orr" else "ouverture"
+    bounds = (getattr(spec, f"{on}_du"), getattr(spec, f"{on}_au"))
+    return cohort_metrics.monthly_entries(
+        cohort(view, spec), config().pilot, date_col, reference(view), bounds
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner="Préparation des lignes…")

@@ -411,21 +411,51 @@ def summary(cohort: pl.DataFrame, reference: pl.DataFrame, pilot: str) -> pl.Dat
 MONTHLY_PROTECTION = Protection(counts=("effectif",))
 
 
-def monthly_entries(cohort: pl.DataFrame, pilot: str, date_col: str = "o") -> pl.DataFrame:
+def monthly_entries(
+    cohort: pl.DataFrame,
+    pilot: str,
+    date_col: str = "o",
+    reference: pl.DataFrame | None = None,
+    bounds: tuple[dt.date | None, dt.date | None] = (None, None),
+) -> pl.DataFrame:
     """Cohort members by month of ``date_col`` (default: opening of rights) and side: the
     pilot, « Reste du département », « Non renseigné » (unknown commune). Columns: mois
-    (first day), groupe, effectif. People without that date are left out."""
+    (first day), groupe, effectif. People without that date are left out.
+
+    With ``reference`` (the population the cohort is drawn from), every month of the
+    reference's ``date_col`` within ``bounds`` and every side get a row, zeros included:
+    which rows exist then says nothing about the cohort (an empty cohort and a one-person
+    cohort have the same rows, all « < 11 » for the aggregate roles)."""
     has = perturbation.keyed(cohort)
-    return (
+    month = pl.col(date_col).cast(pl.Date).dt.month_start().alias("mois")
+    counts = (
         cohort.filter(pl.col(date_col).is_not_null())
-        .select(
-            pl.col(date_col).cast(pl.Date).dt.month_start().alias("mois"),
-            _side(pilot).alias("groupe"),
-            *([perturbation.RKEY] if has else []),
-        )
+        .select(month, _side(pilot).alias("groupe"), *([perturbation.RKEY] if has else []))
         .group_by("mois", "groupe")
         .agg(*perturbation.count_len("effectif", has))
         .with_columns(pl.col("effectif").cast(pl.Int64))
+    )
+    if reference is None:
+        return counts.sort("mois", "groupe")
+    low, high = bounds
+    dates = reference.select(pl.col(date_col).cast(pl.Date)).to_series().drop_nulls()
+    if low is not None:
+        dates = dates.filter(dates >= low)
+    if high is not None:
+        dates = dates.filter(dates <= high)
+    if dates.is_empty():
+        return counts.clear().sort("mois", "groupe")
+    months = pl.date_range(
+        dates.min().replace(day=1),
+        dates.max(),
+        interval="1mo",
+        eager=True,  # type: ignore[union-attr]
+    ).alias("mois")
+    sides = pl.DataFrame({"groupe": [pilot, schema.RESTE, schema.NON_RENSEIGNE]})
+    grid = months.to_frame().join(sides, how="cross")
+    return (
+        grid.join(counts, on=["mois", "groupe"], how="left")
+        .with_columns(pl.col("effectif").fill_null(0), *perturbation.fill_keys(counts))
         .sort("mois", "groupe")
     )
 

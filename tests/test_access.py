@@ -112,6 +112,9 @@ def test_small_cells_masked_for_prefecture_not_for_evaluators(oidc_app) -> None:
     evaluator = oidc_app(USERS["evaluateur"], page, niveau="epci")
     assert not evaluator.exception
     assert "< 11" not in _texts(evaluator)
+    # one sentence tells the aggregate roles their counts are perturbed, not evaluators
+    assert any("légèrement perturbés" in c.value for c in pref.caption)
+    assert not any("perturbés" in c.value for c in evaluator.caption)
 
 
 @pytest.mark.parametrize(

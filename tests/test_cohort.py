@@ -400,3 +400,28 @@ def test_a_masked_cohort_size_masks_its_share_of_the_population() -> None:
     )  # fmt: skip
     masked = suppress(profile, C.PROFILE_PROTECTION, 11)
     assert masked["part"].to_list() == [None, None]  # 4 < 11, and 30 = 34 − 4 gives it back
+
+
+def test_monthly_entries_on_the_reference_grid_tell_nothing_about_presence() -> None:
+    """An empty cohort and a one-person cohort get the same rows (every month of the
+    reference population within the bounds, every side), only the counts differ."""
+    import datetime as dt
+
+    import polars as pl
+
+    from metrics.base import day
+    from metrics.cohort import monthly_entries
+
+    reference = pl.DataFrame(
+        {
+            "o": [day(dt.date(2024, 1, 5)), day(dt.date(2024, 3, 9)), day(dt.date(2024, 4, 2))],
+            "territoire": ["Laonnois", "Chaunois", "Laonnois"],
+        },
+        schema={"o": pl.Int32, "territoire": pl.String},
+    )
+    bounds = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    empty = monthly_entries(reference.clear(), "Laonnois", "o", reference, bounds)
+    one = monthly_entries(reference.head(1), "Laonnois", "o", reference, bounds)
+    assert empty.select("mois", "groupe").equals(one.select("mois", "groupe"))
+    assert empty.height == 3 * 3  # January to March, three sides
+    assert empty["effectif"].sum() == 0 and one["effectif"].sum() == 1
