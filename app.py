@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from config import ConfigError
-from dashboard import access, data, fmt, layout, urlstate
+from dashboard import access, data, fmt, frontend, layout, urlstate
 from dashboard.pages import pages_for
 
 log = logging.getLogger("app")
@@ -24,6 +24,9 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
 )
+# French for what Streamlit's frontend says in English (lang, fixed labels): first, on every
+# screen, the login and error ones included
+frontend.inject()
 
 _started = time.perf_counter()
 layout.mark_app_run()
@@ -34,22 +37,29 @@ except ConfigError as err:  # a bad configuration stops everything, in French, n
     log.error("%s", err)
     st.title("Configuration invalide")
     st.error(fmt.plain(err.message_fr), icon=":material/settings_alert:")
-    st.navigation([st.Page(layout.nothing, title="Configuration")], position="hidden")
+    screen = [st.Page(layout.nothing, title="Configuration")]
+    layout.unknown_page(screen)  # any page path: this screen, without Streamlit's dialog
+    st.navigation(screen, position="hidden")
     st.stop()
 marker = data.synthetic_marker(cfg.data_dir)
 role = access.resolve(cfg, synthetic=marker is not None)  # login page or refusal when None
 if role is None:
-    st.navigation([st.Page(layout.nothing, title="Connexion")], position="hidden")
+    screen = [st.Page(layout.nothing, title="Connexion")]
+    layout.unknown_page(screen)  # any page path: this screen, without Streamlit's dialog
+    st.navigation(screen, position="hidden")
     st.stop()
 if marker is not None:
     st.sidebar.info(layout.synthetic_text(marker), icon=":material/science:")
-# only the pages this role may see are registered: another URL has nothing to run
-nav = st.navigation(
-    [
-        st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url, default=i == 0)
-        for i, p in enumerate(pages_for(role))
-    ]
-)
+# only the pages this role may see are registered: another URL has nothing to run, and
+# serves the default page with a French notice (not Streamlit's English dialog)
+pages = [
+    st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url, default=i == 0)
+    for i, p in enumerate(pages_for(role))
+]
+unknown = layout.unknown_page(pages)
+if unknown is not None:
+    urlstate.notice("page", layout.unknown_page_text(unknown), "unknown page path")
+nav = st.navigation(pages)
 complete = False
 try:
     layout.setup()

@@ -91,6 +91,26 @@ def record(
     return line
 
 
+TAIL_BLOCK = 64 * 1024
+
+
+def _tail(path: Path, last: int) -> list[str]:
+    """The last ``last`` lines of the file, read from its end (the journal is read again
+    every few seconds while the export page is open: never the whole log)."""
+    with path.open("rb") as fh:
+        pos = fh.seek(0, os.SEEK_END)
+        data = b""
+        while pos > 0 and data.count(b"\n") <= last:
+            step = min(TAIL_BLOCK, pos)
+            pos -= step
+            fh.seek(pos)
+            data = fh.read(step) + data
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if pos > 0:
+        lines = lines[1:]  # cut somewhere inside: not a whole line
+    return lines[-last:]
+
+
 def read(path: str | os.PathLike[str], last: int = 500) -> pl.DataFrame:
     """The most recent ``last`` lines, newest first (filters as JSON text, precise columns
     comma-separated). Lines written before the precise columns were recorded have none
@@ -109,7 +129,7 @@ def read(path: str | os.PathLike[str], last: int = 500) -> pl.DataFrame:
     }
     if not target.exists():
         return pl.DataFrame(schema=schema)
-    lines = target.read_text(encoding="utf-8", errors="replace").splitlines()[-last:]
+    lines = _tail(target, last)
     rows = []
     for text in reversed(lines):
         if not text.strip():

@@ -24,7 +24,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import access, audit, charts, exports, fmt, urlstate
+from dashboard import access, audit, charts, exports, fmt, labels, urlstate
 from dashboard.audit import ExportContext
 from dashboard.state import View
 from metrics import cohort as cm
@@ -210,7 +210,7 @@ def criteria_form(view: View, names: Mapping[str, str]) -> Criteria:
         c1, c2, c3 = st.columns([2, 1, 1])
         oriente = w.choice(
             c1,
-            "Orienté·e au plus tard à S",
+            "Orienté·e à la date du snapshot",
             "c_oriente",
             YES_NO,
             help="Au moins une orientation valide (la première orientation Or existe).",
@@ -231,7 +231,7 @@ def criteria_form(view: View, names: Mapping[str, str]) -> Criteria:
             c3,
             "Droits à la date du snapshot",
             "c_droits",
-            {"tous": "Tous", "ouverts": "Ouverts à S", "clos": "Clos"},
+            {"tous": "Tous", "ouverts": "Ouverts à la date du snapshot", "clos": "Clos"},
         )
         c1, c2, c3 = st.columns(3)
         motifs = w.multi(
@@ -266,7 +266,7 @@ def criteria_form(view: View, names: Mapping[str, str]) -> Criteria:
             c2,
             "Délai de l'emploi",
             "c_emploi_h",
-            {"S": "Jusqu'à S", "6m": "6 mois (183 j)", "12m": "12 mois (365 j)"},
+            {"S": "Jusqu'à la date du snapshot", "6m": "6 mois (183 j)", "12m": "12 mois (365 j)"},
             help="Avec un délai, seules les personnes suivies assez longtemps (Or + délai ≤ S) "
             "sont gardées, comme pour les taux d'emploi à 6 et 12 mois.",
         )
@@ -372,8 +372,12 @@ def month_column(periode: str) -> tuple[str, str]:
     return "o", "ouverture des droits"
 
 
-def monthly_figure(safe: pl.DataFrame, *, pilot: str, month_label: str) -> go.Figure:
-    """Stacked bars of a protected :func:`metrics.cohort.monthly_entries` frame."""
+def monthly_figure(
+    safe: pl.DataFrame, *, pilot: str, month_label: str, snapshot: dt.date | None = None
+) -> go.Figure:
+    """Stacked bars of a protected :func:`metrics.cohort.monthly_entries` frame; with the
+    ``snapshot`` date S, the month containing S (not over at S) is hatched and said to be
+    incomplete."""
     frame = safe.rename({"groupe": "group"}).with_columns(
         pl.col("effectif").cast(pl.Float64, strict=False)
     )
@@ -382,12 +386,42 @@ def monthly_figure(safe: pl.DataFrame, *, pilot: str, month_label: str) -> go.Fi
         "mois",
         "effectif",
         pilot,
-        f"Personnes de la cohorte par mois de {month_label}, selon le territoire "
-        f"({pilot}, reste du département, commune non renseignée)",
+        f"Personnes de la cohorte par mois de {month_label}",
         y_title="personnes",
         barmode="stack",
+        unit="personnes",
     )
+    charts.subtitle(fig, f"{pilot}, reste du département, commune non renseignée")
     fig.update_layout(showlegend=True)
+    if snapshot is not None:
+        cut = charts.incomplete_from(snapshot)
+        late = False
+        for trace in fig.data:
+            flags = [m >= cut for m in trace.x or ()]
+            if any(flags):
+                late = True
+                trace.marker.pattern = {
+                    "shape": ["/" if f else "" for f in flags],
+                    "fillmode": "overlay",
+                    "fgcolor": "#FFFFFF",
+                    "solidity": 0.4,
+                }
+                trace.hovertext = [
+                    f"{t} (mois en cours, incomplet)" if f else t
+                    for t, f in zip(trace.hovertext, flags, strict=True)
+                ]
+        if late:
+            fig.add_annotation(
+                text="Hachures : mois en cours, incomplet",
+                xref="paper",
+                yref="paper",
+                x=1,
+                y=1,
+                xanchor="right",
+                yanchor="bottom",
+                showarrow=False,
+                font={"size": 11, "color": "#444444"},
+            )
     return charts.date_axis(fig)
 
 
@@ -422,18 +456,17 @@ def profile_figure(safe: pl.DataFrame) -> go.Figure:
                     marker_color=colour,
                     legendgroup=name,
                     showlegend=i == 0,
-                    hovertemplate=f"%{{y}} : %{{x:.1%}}<extra>{name}</extra>",
+                    hovertext=charts.value_texts(part[column].to_list(), "part"),
+                    hovertemplate=f"%{{y}} : %{{hovertext}}<extra>{name}</extra>",
                 ),
                 row=r,
                 col=c,
             )
     fig.update_layout(barmode="group", height=260 * rows, bargap=0.25)
     charts.base_layout(fig, "Profil de la cohorte et de la population filtrée (part des personnes)")
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0},
-        margin={"t": 80, "b": 40},
-    )
-    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_layout(margin={"t": 80, "b": 10})
+    fig.update_xaxes(rangemode="tozero")
+    charts.percent_axis(fig, "x")
     fig.update_yaxes(title=None, automargin=True)
     return fig
 
@@ -553,7 +586,7 @@ def definition_document(
     """The definition file: snapshot, filters and criteria, enough to rebuild the cohort,
     with its French description, row count (None when rows are not built) and the columns
     of the row file with these ``precise`` groups (those it actually has)."""
-    columns = minimisation.dictionary(precise)
+    columns = labels.with_label_columns(minimisation.dictionary(precise))
     return {
         "snapshot": view.date.isoformat(),
         "filtres_barre_laterale": view.as_params(),

@@ -12,10 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
+import streamlit as st
 from plotly.subplots import make_subplots
 
 from config import Config
-from dashboard import charts, display, fmt
+from dashboard import charts, display, fmt, labels
 from metrics import compare, registry
 from metrics.base import Period
 from queries import schema
@@ -63,16 +64,6 @@ def values_text(frame: pl.DataFrame, unit: str, level: str, pilots: Collection[s
         f"{group_label(r['group'], level, pilots)} : {fmt.value(r['value'], unit)}"
         for r in frame.iter_rows(named=True)
     )
-
-
-def cell(value: float | None, low: float | None, high: float | None, unit: str) -> str:
-    """A value with its 95 % interval in parentheses (shares in %), or the value alone."""
-    text = fmt.value(value, unit)
-    if value is None or low is None or high is None:
-        return text
-    if unit == "part":
-        return f"{text} ({fmt.number(low * 100, 1)} – {fmt.number(high * 100, 1)})"
-    return f"{text} ({fmt.number(low, 1)} – {fmt.number(high, 1)})"
 
 
 # --------------------------------------------------------------------------- ranking
@@ -130,27 +121,31 @@ def build_ranking(
             }
             if has_ci
             else None,
-            hovertemplate=f"%{{y}} : %{{x:{'.1%' if percent else ',.1f'}}}<extra></extra>",
+            hovertext=charts.value_texts(f["value"].to_list(), unit),
+            hovertemplate="%{y} : %{hovertext}<extra></extra>",
             showlegend=False,
         )
     )
     charts.base_layout(fig, f"{ind.label} : classement (IC 95 %)")
     fig.update_yaxes(title="", tickformat=None, rangemode=None)
-    fig.update_xaxes(tickformat=".0%" if percent else None, rangemode="tozero")
+    fig.update_xaxes(rangemode="tozero")
     fig.update_layout(height=max(min_height, 28 * f.height + 120), margin={"l": 10})
-    for value, text, dash in (
-        (ind.target(cfg), "Cible", "dash"),
-        (ind.reference(cfg), "Référence", "dot"),
+    for value, text, dash, colour, side in (
+        (ind.target(cfg), "Cible", "dash", charts.TARGET_COLOUR, "left"),
+        (ind.reference(cfg), "Référence publiée", "dot", charts.REFERENCE_COLOUR, "right"),
     ):
         if value is not None:
-            fig.add_vline(x=value, line={"dash": dash, "color": charts.TARGET_COLOUR})
+            fig.add_vline(x=value, line={"dash": dash, "color": colour, "width": 1.5})
             fig.add_annotation(
                 x=value,
                 y=1.02,
                 yref="paper",
                 text=f"{text} : {fmt.value(value, unit)}",
                 showarrow=False,
+                xanchor=side,
             )
+    if percent:
+        charts.percent_axis(fig, "x")
     return fig
 
 
@@ -166,48 +161,78 @@ def ranking_alt(ind: registry.Indicator, level: str, values_txt: str) -> str:
 
 
 def show_table(
-    frame: pl.DataFrame, *, cfg: Config, level: str, pilots: Collection[str]
+    frame: pl.DataFrame,
+    *,
+    cfg: Config,
+    level: str,
+    pilots: Collection[str],
+    intervals: bool = False,
 ) -> pl.DataFrame:
-    """The display version of the protected indicator table: one row per registry indicator
-    (label, target), one column per group (in the frame's order) with « value (interval) »,
-    « – » where the group has no row for the indicator."""
+    """The display version of the protected indicator table: one row per group (in the
+    frame's order: territoires or EPCI, then the rest and « Ensemble »), its name first (the
+    pinned column of :func:`table_columns`), then one column per indicator (registry order,
+    named by its label) holding its value as a number, so that the table sorts on it; null
+    where the value is masked or cannot be computed. With ``intervals``, the 95 % interval
+    (text) after each value. ``cfg``: the configuration (kept for the callers)."""
     groups = frame["group"].unique(maintain_order=True).to_list()
-    indicators = pl.DataFrame(
-        {
-            "indicator": [i.key for i in registry.INDICATORS],
-            "unit": [i.unit for i in registry.INDICATORS],
-            "Indicateur": [i.label for i in registry.INDICATORS],
-            "Cible": [
-                fmt.value(i.target(cfg), i.unit) if i.target(cfg) is not None else ""
-                for i in registry.INDICATORS
-            ],
-        },
-        schema={n: pl.String for n in ("indicator", "unit", "Indicateur", "Cible")},
-    )
-    cells = (
-        frame.select("indicator", "group", "value", "ci_low", "ci_high")
-        .join(indicators.select("indicator", "unit"), on="indicator", maintain_order="left")
-        .with_columns(
-            pl.struct("value", "ci_low", "ci_high", "unit")
-            .map_elements(
-                lambda r: cell(r["value"], r["ci_low"], r["ci_high"], r["unit"]),
-                return_dtype=pl.String,
+    present = set(frame["indicator"].to_list())
+    keys = [k for k in registry.KEYS if k in present]
+    rows = frame.unique(["indicator", "group"], keep="last", maintain_order=True)
+    cells = {(r["indicator"], r["group"]): r for r in rows.iter_rows(named=True)}
+    empty: dict = {}
+    data: dict[str, pl.Series] = {
+        table_title(level): pl.Series([group_label(g, level, pilots) for g in groups])
+    }
+    for key in keys:
+        ind = registry.get(key)
+        found = [cells.get((key, g), empty) for g in groups]
+        data[ind.label] = pl.Series([r.get("value") for r in found], dtype=pl.Float64)
+        if intervals:
+            data[f"{ind.label}{INTERVAL_SUFFIX}"] = pl.Series(
+                [fmt.interval(r.get("ci_low"), r.get("ci_high"), ind.unit) or "–" for r in found],
+                dtype=pl.String,
             )
-            .alias("cell")
+    return pl.DataFrame(data)
+
+
+INTERVAL_SUFFIX = " — IC 95 %"
+
+
+def table_title(level: str) -> str:
+    """The header of the first column of the table by group: « Territoire » or « EPCI »."""
+    return "Territoire" if level == "territoire" else "EPCI"
+
+
+def table_columns(shown: pl.DataFrame, *, cfg: Config, level: str) -> dict:
+    """The column configuration of :func:`show_table`: the group's name pinned (it stays in
+    view when the table scrolls sideways), each indicator formatted in its unit (« 61,2 % »,
+    « 23,0 » days…) with its target, reference and definition in the header's help."""
+    title = table_title(level)
+    config: dict = {
+        title: st.column_config.TextColumn(
+            title,
+            pinned=True,
+            help="« Reste du département » : tous les territoires sauf le pilote ; "
+            "« Ensemble » : tous les bénéficiaires.",
         )
-        .pivot(
-            on="group",
-            on_columns=groups,
-            index="indicator",
-            values="cell",
-            aggregate_function="last",  # a repeated (indicator, group): its last row
-        )
-    )
-    return indicators.join(cells, on="indicator", how="left", maintain_order="left").select(
-        "Indicateur",
-        "Cible",
-        *(pl.col(g).fill_null("–").alias(group_label(g, level, pilots)) for g in groups),
-    )
+    }
+    by_label = {i.label: i for i in registry.INDICATORS}
+    for name in shown.columns:
+        ind = by_label.get(name)
+        if ind is None:
+            if name.endswith(INTERVAL_SUFFIX):
+                config[name] = st.column_config.TextColumn(name, alignment="right")
+            continue
+        extras = []
+        if ind.target(cfg) is not None:
+            extras.append(f"cible : {fmt.value(ind.target(cfg), ind.unit)}")
+        if ind.reference(cfg) is not None:
+            extras.append(f"référence publiée : {fmt.value(ind.reference(cfg), ind.unit)}")
+        if ind.better:
+            extras.append("plus haut = mieux" if ind.better == "hausse" else "plus bas = mieux")
+        head = f"**{' · '.join(extras).capitalize()}**\n\n" if extras else ""
+        config[name] = labels.indicator_config(ind, help=head + ind.definition)
+    return config
 
 
 # --------------------------------------------------------------------------- pilot vs rest
@@ -240,14 +265,18 @@ def build_forest(frame: pl.DataFrame, *, pilot: str, keys: Sequence[str]) -> go.
                 "arrayminus": f["minus"].to_list(),
                 "color": charts.PILOT_COLOUR,
             },
-            customdata=f["p_value"].to_list(),
-            hovertemplate="%{y} : %{x:+.1%} (p = %{customdata:.2g})<extra></extra>",
+            hovertext=[
+                f"{fmt.points(d)} ({fmt.p_text(p)})"
+                for d, p in zip(f["difference"], f["p_value"], strict=True)
+            ],
+            hovertemplate="%{y} : %{hovertext}<extra></extra>",
             showlegend=False,
         )
     )
     fig.add_vline(x=0, line={"color": "#333333", "width": 1})
     charts.base_layout(fig, f"Écart {pilot} − reste du département sur les parts (IC 95 %)")
-    fig.update_xaxes(tickformat="+.0%", title="Écart en points de pourcentage")
+    fig.update_xaxes(title="Écart en points de pourcentage")
+    charts.percent_axis(fig, "x", signed=True)
     fig.update_yaxes(title="", tickformat=None, rangemode=None)
     fig.update_layout(height=28 * f.height + 140)
     return fig
@@ -334,9 +363,11 @@ def build_did(frame: pl.DataFrame, *, pilot: str, summary: pl.DataFrame) -> go.F
                         "color": colours[group],
                         "thickness": 1,
                     },
-                    customdata=g["n"].to_list(),
-                    hovertemplate="%{x} : %{y:.1%} (%{customdata} personnes)"
-                    f"<extra>{group}</extra>",
+                    hovertext=[
+                        f"{fmt.pct(v)} ({fmt.number(n)} personnes)" if n is not None else fmt.pct(v)
+                        for v, n in zip(g["value"], g["n"], strict=True)
+                    ],
+                    hovertemplate=f"%{{x}} : %{{hovertext}}<extra>{fmt.plotly_text(group)}</extra>",
                 ),
                 row=1,
                 col=col,
@@ -353,7 +384,8 @@ def build_did(frame: pl.DataFrame, *, pilot: str, summary: pl.DataFrame) -> go.F
                     legendgroup="cf",
                     showlegend=col == 1,
                     line={"color": charts.PILOT_COLOUR, "dash": "dash", "width": 1.5},
-                    hovertemplate="%{x} : %{y:.1%}<extra>sans effet</extra>",
+                    hovertext=[fmt.pct(start[0]), fmt.pct(cf)],
+                    hovertemplate="%{x} : %{hovertext}<extra>sans effet</extra>",
                 ),
                 row=1,
                 col=col,
@@ -361,12 +393,9 @@ def build_did(frame: pl.DataFrame, *, pilot: str, summary: pl.DataFrame) -> go.F
     charts.base_layout(
         fig, f"{pilot} et reste du département, avant et après le lancement (IC 95 %)"
     )
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    fig.update_layout(
-        height=460,
-        margin={"t": 70, "b": 10},
-        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0},
-    )
+    fig.update_yaxes(rangemode="tozero")
+    charts.percent_axis(fig)
+    fig.update_layout(height=460, margin={"t": 70, "b": 10})
     return fig
 
 
@@ -447,26 +476,28 @@ def show_did(frame: pl.DataFrame, *, pilot: str) -> pl.DataFrame:
 
 
 def targets_chart(safe: pl.DataFrame, *, cfg: Config, shares: list[str]) -> go.Figure:
-    """Key shares of the pilot and the rest with their intervals, the targets as marks
-    (« Vue d'ensemble »)."""
+    """Key shares of the pilot and the rest with their intervals, as horizontal bars, the
+    targets as dashes across each indicator's bars and the published references as hollow
+    diamonds, each with its legend entry (« Vue d'ensemble »)."""
     pilot = cfg.pilot
+    names = {k: registry.get(k).label for k in shares}
     frame = safe.filter(pl.col("group").is_in([pilot, schema.RESTE])).with_columns(
-        pl.col("indicator").replace_strict({k: registry.get(k).label for k in shares}).alias("x")
+        pl.col("indicator").replace_strict(names).alias("x")
     )
     fig = charts.bars(
         frame,
         "x",
         "value",
         pilot,
-        f"Indicateurs clés, {pilot} et reste du département (IC 95 %)",
+        "Parts clés face aux cibles",
         percent=True,
         low="ci_low",
         high="ci_high",
+        horizontal=True,  # the indicators' labels read in full, on a phone too
     )
-    charts.bar_marks(
-        fig, {registry.get(key).label: registry.get(key).target(cfg) for key in shares}
-    )
-    fig.add_annotation(
-        text="Tirets : cible", xref="paper", yref="paper", x=1, y=1.08, showarrow=False
-    )
+    charts.subtitle(fig, f"{pilot} et reste du département · IC 95 %")
+    charts.bar_marks(fig, {names[k]: registry.get(k).target(cfg) for k in shares}, "cible")
+    charts.bar_marks(fig, {names[k]: registry.get(k).reference(cfg) for k in shares}, "reference")
+    charts.percent_axis(fig, "x")
+    fig.update_layout(height=70 * frame["x"].n_unique() + 200)
     return fig

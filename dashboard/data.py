@@ -56,7 +56,7 @@ def synthetic_marker(data_dir: str) -> dict | None:
     return _synthetic_marker(data_dir)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=300, show_spinner="Vérification des snapshots disponibles…")
 def statuses(data_dir: str) -> list[SnapshotStatus]:
     """Every snapshot folder and its structural status (re-read every 5 minutes)."""
     return snapshot_statuses(data_dir)
@@ -66,7 +66,7 @@ def valid_dates(data_dir: str) -> list[dt.date]:
     return [s.date for s in statuses(data_dir) if s.valid]
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=300, show_spinner="Recherche du dernier snapshot valide…")
 def latest_valid(data_dir: str) -> dt.date:
     return latest_valid_snapshot(data_dir)
 
@@ -77,7 +77,7 @@ def snapshot(data_dir: str, date: dt.date) -> Snapshot:
     return load_snapshot(data_dir, date)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner="Chargement des bénéficiaires du snapshot…")
 def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     """The person table of a snapshot (shared, computed once), with the record keys of the
     cell key perturbation (metrics.perturbation; they never leave the server)."""
@@ -104,7 +104,7 @@ def indicators(view: View, families: tuple[str, ...] | None = None, level: str =
     return engine.indicators(_scope(view, level), families)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner="Comparaison du pilote et du reste du département…")
 def comparisons(view: View, perturbed: bool = False) -> pl.DataFrame:
     """Pilot versus rest tests, from the raw counts or (``perturbed``, for the aggregate
     roles) from the perturbed ones: a test on raw counts would give them back."""
@@ -138,44 +138,44 @@ def did_rows(view: View) -> list[dict]:
     return rows if access.sees_raw(access.current_role()) else compare.perturb_did(rows)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des séries par mois d'ouverture des droits…")
 def by_entry_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.by_entry_month(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul de l'intensité mois par mois…")
 def intensity_by_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.intensity_by_month(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des courbes d'orientation (Kaplan–Meier)…")
 def orientation_km(
     view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
 ) -> pl.DataFrame:
     return series.orientation_km(_scope(view), list(groups), key)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des courbes de reprise d'emploi…")
 def employment_curves(view: View, groups: tuple[str, ...], durable: bool) -> pl.DataFrame:
     return series.employment_curves(_scope(view), list(groups), durable=durable)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Répartition des semaines par heures d'activité…")
 def hours_distribution(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_distribution(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des heures par type d'activité…")
 def hours_by_activity(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_by_activity(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des indicateurs par catégorie…")
 def by_attribute(view: View, column: str, families: tuple[str, ...]) -> pl.DataFrame:
     return series.by_attribute(_scope(view), column, families)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Calcul des personnes accompagnées par référent…")
 def caseload(view: View) -> pl.DataFrame:
     """Caseload per FTE by territoire and organisme, restricted to the territoires of the
     territory filter when there is one (referents are known by territoire only)."""
@@ -184,12 +184,12 @@ def caseload(view: View) -> pl.DataFrame:
     return frame.filter(pl.col("territoire").is_in(list(chosen))) if chosen else frame
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Calcul des personnes par référent et territoire…")
 def caseload_by_territoire(view: View) -> pl.DataFrame:
     return intensity.caseload_by_territoire(caseload(view), config().pilot)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Calcul de l'évolution du stock…")
 def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
     return series.stock_series(_scope(view), list(months))
 
@@ -204,22 +204,22 @@ def delays(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.scope_delays(_scope(view), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Répartition des délais d'orientation…")
 def delay_histogram(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_histogram(delays(view, groups), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Synthèse des délais d'orientation…")
 def delay_summary(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_summary(delays(view, groups), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des parts par organisme référent…")
 def organisme_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.organisme_shares(_scope(view), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul de la part orientée au fil des jours…")
 def oriented_share_curve(
     view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
 ) -> pl.DataFrame:
@@ -229,7 +229,7 @@ def oriented_share_curve(
 # --------------------------------------------------------------------------- intensity
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des parts de semaines par heures d'activité…")
 def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     """The weekly hours distribution with each group's total of weeks (the share's
     denominator)."""
@@ -240,7 +240,7 @@ def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return frame.select("group", "classe", "semaines", "semaines_total", "part", *keys)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Calcul des professionnels accompagnants (ETP)…")
 def fte_over_time(
     view: View,
     months: tuple[dt.date, ...],
@@ -262,7 +262,7 @@ def fte_over_time(
 # --------------------------------------------------------------------------- employment
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des premiers emplois par type de contrat…")
 def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """First job within ``horizon`` days of the first orientation, by type of contract."""
     sc = _scope(view)
@@ -274,7 +274,7 @@ def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> 
     return frame.sort(pl.col("group").replace_strict(order, default=len(order)))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Calcul des premiers emplois durables…")
 def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """Share of durable contracts among first jobs, per group."""
     return employment.durable_share(first_job_by_contract(view, groups, horizon))
@@ -301,7 +301,7 @@ def commune_shapes(data_dir: str) -> geo.CommuneShapes:
     return geo.load_commune_shapes(geojson_path(data_dir))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner="Tracé des contours des territoires…")
 def group_borders(data_dir: str, date: dt.date, level: str) -> pl.DataFrame:
     """Outline edges of each territoire (or EPCI) of the snapshot's communes referential."""
     communes = snapshot(data_dir, date).communes
@@ -325,17 +325,17 @@ def cohort(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.select(reference(view), spec, day(view.date), emplois=snap.emplois)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Calcul du profil de la cohorte…")
 def cohort_profile(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.profile(cohort(view, spec), reference(view))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Synthèse de la cohorte…")
 def cohort_summary(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.summary(cohort(view, spec), reference(view), config().pilot)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Calcul des entrées mensuelles de la cohorte…")
 def cohort_monthly_entries(view: View, spec: CohortSpec, date_col: str = "o") -> pl.DataFrame:
     """The cohort by month, on the full grid of the view's months (no presence oracle)."""
     on = "orientation" if date_col == "orr" else "ouverture"

@@ -16,13 +16,25 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import exports
+from dashboard import exports, frontend, labels, methodology
 from metrics import perturbation, registry
-from metrics.disclosure import MASK_COLUMN, Protection, as_text
+from metrics.disclosure import MASK_COLUMN, Protection
 from metrics.engine import INDICATOR_PROTECTION
 
 # the tidy indicator frame of metrics, declared with it (metrics.engine)
 INDICATOR_FRAME = INDICATOR_PROTECTION
+
+# Every chart's Plotly configuration: French (the locale travels with the chart, nothing is
+# fetched), and a toolbar of one button (« Télécharger le graphique en PNG »), shown on hover
+# or keyboard focus: one tab stop per chart instead of Plotly's seven or eight (zoom, pan,
+# autoscale… and Streamlit's « Fullscreen »), none of which a reader of these charts needs.
+PLOTLY_CONFIG: dict = {
+    "locale": "fr",
+    "locales": frontend.PLOTLY_LOCALES,
+    "displaylogo": False,
+    "displayModeBar": "hover",
+    "modeBarButtons": frontend.PLOTLY_BUTTONS,
+}
 
 
 def protect(frame: pl.DataFrame, spec: Protection | None) -> pl.DataFrame:
@@ -42,11 +54,11 @@ def _slug(text: str) -> str:
 
 
 def definitions(keys: Sequence[str]) -> None:
-    """The exact definitions of the indicators shown, from the registry."""
+    """The exact definitions of the indicators shown, from the registry, each with a link to
+    its entry of the Méthodologie page and to the glossary entries of its notations."""
     with st.expander("Définition", icon=":material/info:"):
         for key in keys:
-            ind = registry.get(key)
-            st.markdown(f"**{ind.label}** (`{ind.key}`) — {ind.definition}")
+            st.markdown(methodology.definition_markdown(registry.get(key)))
 
 
 def _threshold() -> int:
@@ -55,9 +67,17 @@ def _threshold() -> int:
     return data.config().suppression_threshold
 
 
-def readable(frame: pl.DataFrame) -> pl.DataFrame:
-    """A protected frame as shown and exported: masked cells read « < 11 »."""
-    return as_text(frame, _threshold())
+def readable(frame: pl.DataFrame) -> labels.Screen:
+    """A protected frame as a table shows it (:func:`dashboard.labels.screen`): technical
+    column names with French headers and formats, numbers kept as numbers (sorted as
+    numbers); masked cells read « < 11 » (their column then as French text)."""
+    return labels.screen(frame, _threshold())
+
+
+def _dataframe(frame: pl.DataFrame, config: dict, order: list[str] | None = None, **kw) -> None:
+    st.dataframe(
+        frame, hide_index=True, column_config=config, column_order=order, placeholder="–", **kw
+    )
 
 
 def shown(row: dict, column: str, text: str) -> str:
@@ -77,14 +97,48 @@ def masked_note(frame: pl.DataFrame) -> None:
         )
 
 
+def readme(frame: pl.DataFrame, name: str) -> exports.Readme:
+    """What the « Lisez-moi » sheet of a download of ``frame`` says about its origin: the
+    snapshot and filters of the current view, the export date, how its figures are
+    protected (the definitions are added by :func:`dashboard.exports.aggregate_files`)."""
+    from dashboard import access, state  # late import: they depend on the session
+
+    view = state.current()
+    t = _threshold()
+    if access.sees_raw(access.current_role()):
+        figures = "Chiffres bruts (rôle évaluateur) : ni perturbés ni masqués."
+    elif MASK_COLUMN in frame.columns:
+        hidden = int(frame[MASK_COLUMN].list.len().sum())
+        figures = (
+            f"Secret statistique : effectifs légèrement perturbés (± {perturbation.MAX_NOISE} "
+            "au plus, méthode de la clé de cellule, toujours le même bruit pour une même "
+            "cellule), parts recalculées sur les effectifs perturbés, puis effectifs "
+            f"inférieurs à {t} masqués « < {t} » avec masquage secondaire"
+            + (f" ({hidden} cellule(s) masquée(s) dans ce fichier)." if hidden else ".")
+            + " Voir la page Méthodologie."
+        )
+    else:
+        figures = None
+    return exports.Readme(
+        content=name.replace("_", " "),
+        snapshot=view.date.strftime("%d/%m/%Y") if view is not None else None,
+        filters=view.describe() if view is not None else None,
+        exported=exports.now_text(),
+        figures=figures,
+    )
+
+
 def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
-    frame = readable(frame)
+    """CSV (;), Excel and parquet downloads of a *protected* frame
+    (:func:`dashboard.exports.aggregate_files`: French headers, masked cells « < 11 », a
+    « Lisez-moi » sheet), each written only when clicked."""
     stamp = dt.date.today().isoformat()
-    cols = st.columns(len(exports.FORMATS))
-    for col, (ext, (label, writer, mime)) in zip(cols, exports.FORMATS.items(), strict=True):
+    files = exports.aggregate_files(frame, threshold=_threshold(), readme=readme(frame, name))
+    cols = st.columns(len(files))
+    for col, (ext, (label, writer, mime)) in zip(cols, files.items(), strict=True):
         col.download_button(
             label,
-            data=lambda writer=writer: writer(frame),  # written only when clicked
+            data=writer,  # written only when clicked
             file_name=f"{_slug(name)}_{stamp}.{ext}",
             mime=mime,
             key=f"dl_{key}_{ext}",
@@ -96,7 +150,8 @@ def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
 def data_block(frame: pl.DataFrame, name: str, key: str) -> None:
     """« Voir les données »: the table behind a chart and its downloads."""
     with st.expander("Voir les données", icon=":material/table:"):
-        st.dataframe(readable(frame), hide_index=True)
+        shown = readable(frame)
+        st.dataframe(shown.frame, **shown.options)
         downloads(frame, name, key)
 
 
@@ -118,7 +173,7 @@ def chart(
     st.plotly_chart(
         fig,
         key=f"chart_{key}",
-        config={"displaylogo": False, "locale": "fr"},
+        config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": _slug(name), "scale": 2}},
         alt=alt or name,
     )
     if keys:
@@ -136,16 +191,20 @@ def table(
     keys: Sequence[str] = (),
     column_config: dict | None = None,
     show: pl.DataFrame | None = None,
+    alt: str | None = None,
 ) -> pl.DataFrame:
     """Protect and show a table with its downloads. ``show``: an optional display version
-    (formatted) built by the caller from the *protected* frame returned by :func:`protect`."""
+    built by the caller from the *protected* frame returned by :func:`protect` (numbers
+    left as numbers are formatted by :func:`dashboard.labels.display_config` and
+    ``column_config``, so that they sort as numbers); without it, the protected frame as
+    :func:`readable` shows it."""
     safe = protect(frame, protection)
     masked_note(safe)
-    st.dataframe(
-        show if show is not None else readable(safe),
-        hide_index=True,
-        column_config=column_config,
-    )
+    if show is not None:
+        _dataframe(show, labels.merged(labels.display_config(show), column_config), alt=alt)
+    else:
+        shown = readable(safe)
+        _dataframe(shown.frame, labels.merged(shown.config, column_config), shown.order, alt=alt)
     if keys:
         definitions(keys)
     downloads(safe, name, key)

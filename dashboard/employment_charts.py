@@ -39,17 +39,20 @@ def curve_frame(curves: pl.DataFrame) -> pl.DataFrame:
     return curves.select(*CURVE_COLUMNS, *perturbation.key_columns(curves))
 
 
-# one colour per type of contract; durable ones first (cdi, cdd of 6 months or more, business)
-CONTRACT_COLOURS = {
-    "cdi": "#009E73",
-    "cdd_6_mois_plus": "#56B4E9",
-    "creation_entreprise": "#CC79A7",
-    "cdd_moins_6_mois": "#E69F00",
-    "interim": "#F0E442",
-    "iae": "#999999",
-    "contrat_aide": "#CCCCCC",
-    "alternance": "#000000",
+# one colour and one pattern per type of contract (never the pilot's vermillion, nor an
+# orange): durable ones first (cdi, cdd of 6 months or more, business creation), plain or
+# dotted; the non-durable ones hatched, each its own way. Patterns in white on dark colours.
+CONTRACT_STYLES: dict[str, tuple[str, str]] = {
+    "cdi": ("#009E73", ""),
+    "cdd_6_mois_plus": ("#56B4E9", "."),
+    "creation_entreprise": ("#CC79A7", "+"),
+    "cdd_moins_6_mois": ("#332288", "/"),
+    "interim": ("#F0E442", "\\"),
+    "iae": ("#999999", "x"),
+    "contrat_aide": ("#CCCCCC", "-"),
+    "alternance": ("#000000", "|"),
 }
+_DARK = {"#332288", "#000000"}
 
 
 # --------------------------------------------------------------------------- headline texts
@@ -128,25 +131,28 @@ def employment_curve(safe: pl.DataFrame, *, durable: bool, key: str, cfg: Config
         "cum_low",
         "cum_high",
         pilot,
-        f"Part ayant repris {_what(durable)}, {pilot} et reste du département",
+        f"Part ayant repris {_what(durable)}",
         y_title="Part cumulée",
         percent=True,
         shape="hv",
+        x_hover="%{x} jours",
     )
-    charts.add_target(
+    charts.subtitle(fig, f"{pilot} et reste du département · bande de confiance à 95 %")
+    charts.add_reference(
         fig,
         registry.get(key).reference(cfg),
         percent=True,
-        label="Premiers résultats à 6 mois",
+        label="Référence publiée à 6 mois",
     )
-    for day, text in (
-        (employment.horizon(RATE_6M), "6 mois"),
-        (employment.horizon(RATE_12M), "12 mois"),
+    for day, text, side in (
+        (employment.horizon(RATE_6M), "6 mois", "left"),
+        (employment.horizon(RATE_12M), "12 mois", "right"),  # near the right edge: inside
     ):
         fig.add_vline(x=day, line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1})
-        fig.add_annotation(x=day, y=1, yref="paper", text=text, showarrow=False, xanchor="left")
+        fig.add_annotation(x=day, y=1, yref="paper", text=text, showarrow=False, xanchor=side)
     fig.update_xaxes(title="Jours depuis la première orientation", range=[0, 375])
     fig.update_traces(mode="lines", selector={"fill": "toself"})
+    charts.percent_axis(fig)
     return fig
 
 
@@ -155,7 +161,7 @@ def curve_alt(durable: bool, key: str, cfg: Config) -> str:
     return (
         f"Courbes en escalier de la part cumulée des personnes ayant repris {_what(durable)} "
         f"selon les jours depuis l'orientation, pour {cfg.pilot} et le reste du département, "
-        "avec bandes de confiance ; ligne de référence à "
+        "avec bandes de confiance ; référence publiée en pointillés à "
         f"{fmt.pct(registry.get(key).reference(cfg), 0)}."
     )
 
@@ -163,8 +169,8 @@ def curve_alt(durable: bool, key: str, cfg: Config) -> str:
 # --------------------------------------------------------------------------- contracts
 def contracts_chart(safe: pl.DataFrame, pilot: str) -> go.Figure:
     """Stacked horizontal bars of the first jobs by type of contract, per group
-    (:func:`dashboard.data.first_job_by_contract`): durable contracts first, the others
-    hatched."""
+    (:func:`dashboard.data.first_job_by_contract`): durable contracts first; each type its
+    own colour and pattern (:data:`CONTRACT_STYLES`), the non-durable ones hatched."""
     fig = go.Figure()
     order = list(schema.EMPLOI_DURABLE) + [
         c for c in schema.TYPE_CONTRAT if c not in schema.EMPLOI_DURABLE
@@ -172,33 +178,40 @@ def contracts_chart(safe: pl.DataFrame, pilot: str) -> go.Figure:
     for code in order:
         part = safe.filter(pl.col("type_contrat") == code)
         durable = code in schema.EMPLOI_DURABLE
+        colour, pattern = CONTRACT_STYLES.get(code, (charts.ENSEMBLE_COLOUR, ""))
+        label = schema.label_fr(code)
         fig.add_trace(
             go.Bar(
                 y=part["group"].to_list(),
                 x=part["part_emplois"].to_list(),
-                customdata=part.select("personnes", "en_emploi").rows(),
                 orientation="h",
-                name=schema.label_fr(code) + ("" if durable else " (non durable)"),
+                name=label + ("" if durable else " (non durable)"),
                 marker={
-                    "color": CONTRACT_COLOURS.get(code, "#777777"),
+                    "color": colour,
                     "line": {"color": "#333333", "width": 0.5},
-                    "pattern": {"shape": "" if durable else "/", "fgcolor": "#555555"},
+                    "pattern": {
+                        "shape": pattern,
+                        "fillmode": "overlay",  # the pattern over the type's own colour
+                        "fgcolor": "#FFFFFF" if colour in _DARK else "#333333",
+                        "size": 7,
+                        "solidity": 0.3,
+                    },
                 },
-                hovertemplate=f"{schema.label_fr(code)} : %{{x:.1%}} des premiers emplois "
-                "(%{customdata[0]} sur %{customdata[1]})<extra>%{y}</extra>",
+                hovertext=[
+                    f"{fmt.pct(v)} des premiers emplois ({fmt.number(n)} sur {fmt.number(d)})"
+                    for v, n, d in zip(
+                        part["part_emplois"], part["personnes"], part["en_emploi"], strict=True
+                    )
+                ],
+                hovertemplate=f"{fmt.plotly_text(label)} : %{{hovertext}}<extra>%{{y}}</extra>",
             )
         )
-    charts.base_layout(
-        fig,
-        f"Contrat du premier emploi dans les 6 mois (part des premiers emplois), {pilot} et autres",
-    )
-    fig.update_xaxes(tickformat=".0%", range=[0, 1], title="")
+    charts.base_layout(fig, "Contrat du premier emploi dans les 6 mois")
+    charts.subtitle(fig, f"Part des premiers emplois · {pilot}, reste du département, ensemble")
+    fig.update_xaxes(range=[0, 1], title="")
+    charts.percent_axis(fig, "x", span=(0, 1))
     fig.update_yaxes(autorange="reversed", title="", tickformat=None)
-    fig.update_layout(
-        barmode="stack",
-        height=360,
-        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "traceorder": "normal"},
-    )
+    fig.update_layout(barmode="stack", height=420, legend={"traceorder": "normal"})
     return fig
 
 
@@ -259,11 +272,14 @@ def cohort_rates(safe: pl.DataFrame, *, key: str, cfg: Config) -> go.Figure:
         "ci_low",
         "ci_high",
         pilot,
-        f"{ind.label} par mois d'orientation, {pilot} et reste",
+        f"{ind.label}, par mois d'orientation",
         y_title=ind.label,
         percent=True,
+        x_hover="%{x|%m/%Y}",
     )
-    charts.add_target(fig, ind.reference(cfg), percent=True, label="Premiers résultats du pilote")
+    charts.subtitle(fig, f"{pilot} et reste du département · IC 95 %")
+    charts.add_reference(fig, ind.reference(cfg), percent=True)
+    charts.percent_axis(fig)
     charts.date_axis(fig)
     fig.update_traces(mode="lines", selector={"fill": "toself"})
     _cohort_launch_line(fig, part, cfg.launch)
@@ -273,8 +289,9 @@ def cohort_rates(safe: pl.DataFrame, *, key: str, cfg: Config) -> go.Figure:
 # --------------------------------------------------------------------------- territories
 def territories_chart(safe: pl.DataFrame, *, keys: Sequence[str], cfg: Config) -> go.Figure:
     """Grouped bars of the employment indicators ``keys`` per territoire
-    (:func:`dashboard.data.indicators`), with intervals and the first published results as
-    dashes."""
+    (:func:`dashboard.data.indicators`), with intervals and the first published results of
+    the pilot as reference marks (hollow diamonds, in the legend); the legend under the
+    axis, the title short enough for the narrowest screens."""
     labels = {k: registry.get(k).label for k in keys}
     frame = safe.with_columns(pl.col("indicator").replace_strict(labels).alias("x"))
     fig = charts.bars(
@@ -282,21 +299,21 @@ def territories_chart(safe: pl.DataFrame, *, keys: Sequence[str], cfg: Config) -
         "x",
         "value",
         cfg.pilot,
-        "Taux d'emploi et de sortie du RSA par territoire (IC 95 %)",
+        "Emploi et sortie du RSA, par territoire",
         percent=True,
         low="ci_low",
         high="ci_high",
     )
-    charts.bar_marks(fig, {labels[key]: registry.get(key).reference(cfg) for key in keys})
-    fig.add_annotation(
-        text="Tirets : premiers résultats publiés du pilote",
-        xref="paper",
-        yref="paper",
-        x=1,
-        y=1.1,
-        showarrow=False,
-        xanchor="right",
+    charts.subtitle(fig, "Chaque territoire, le reste du département et l'ensemble · IC 95 %")
+    charts.bar_marks(
+        fig,
+        {labels[key]: registry.get(key).reference(cfg) for key in keys},
+        "reference",
+        name="Référence publiée (premiers résultats du pilote)",
     )
+    charts.percent_axis(fig)
+    fig.update_xaxes(title=None)
+    fig.update_layout(height=500)
     return fig
 
 
@@ -317,15 +334,18 @@ def territories_alt(safe: pl.DataFrame) -> str:
 
 def territories_table(safe: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """The display table of the employment indicators: one row per group (in the frame's
-    order), for each indicator of ``keys`` its value, interval and number of people, as
-    French text."""
+    order), its name first, then for each indicator of ``keys`` its value and its number of
+    people as numbers (so that the table sorts on them; formatted by
+    :func:`dashboard.labels.display_config`: a column named after an indicator in its unit,
+    « — personnes » as a count, the first column pinned), and its interval as text. A
+    masked cell is null (« – »; the downloads write « < 11 »)."""
     frame = safe.filter(pl.col("indicator").is_in(list(keys)))
     if not frame.height:
         return pl.DataFrame()
     cells = frame.select(
         "group",
         "indicator",
-        pl.Series("valeur", [fmt.pct(v) for v in frame["value"]], dtype=pl.String),
+        pl.col("value").cast(pl.Float64).alias("valeur"),
         pl.Series(
             "ic",
             [
@@ -334,7 +354,7 @@ def territories_table(safe: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
             ],
             dtype=pl.String,
         ),
-        pl.Series("personnes", [fmt.number(v) for v in frame["denominator"]], dtype=pl.String),
+        pl.col("denominator").cast(pl.Float64).alias("personnes"),
     )
     wide = cells.pivot(on="indicator", index="group", values=["valeur", "ic", "personnes"])
     columns = [pl.col("group").alias("Territoire")]

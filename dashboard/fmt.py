@@ -7,10 +7,11 @@ import html
 import math
 
 NBSP = "\u00a0"  # no-break space: thousands separator and before « % »
+MINUS = "\u2212"  # the true minus sign of French typography (not a hyphen)
 
 
 def _group(int_part: str) -> str:
-    sign = "-" if int_part.startswith("-") else ""
+    sign = MINUS if int_part.startswith("-") else ""
     digits = int_part.lstrip("-")
     groups = []
     while len(digits) > 3:

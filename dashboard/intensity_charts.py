@@ -10,6 +10,7 @@ shape of the delay histogram.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import plotly.graph_objects as go
@@ -82,9 +83,9 @@ def hours_by_activity(safe: pl.DataFrame, pilot: str) -> go.Figure:
         pilot,
         "Heures par semaine selon le type d'activité",
         y_title="Heures par semaine-bénéficiaire",
+        unit="heures",
     )
     charts.subtitle(fig, f"{_who(pilot)} · moyenne sur les semaines éligibles")
-    fig.update_traces(hovertemplate="%{x} : %{y:.2f} h<extra>%{fullData.name}</extra>")
     fig.update_xaxes(title=None, tickangle=-30)
     return fig
 
@@ -95,13 +96,22 @@ def indicator_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
 
 
 def month_lines(
-    safe: pl.DataFrame, *, key: str, x_title: str, cfg: Config, period: Period
+    safe: pl.DataFrame,
+    *,
+    key: str,
+    x_title: str,
+    cfg: Config,
+    period: Period,
+    snapshot: dt.date | None = None,
 ) -> go.Figure:
     """Intensity indicator ``key`` by calendar month (its rows of
     :func:`dashboard.data.intensity_by_month`), one line per group with its 95 % band (the
-    person is the cluster), the target and the launch when it falls in ``period``."""
+    person is the cluster), the target and the launch when it falls in ``period``. With the
+    ``snapshot`` date S, a month whose window is not over at S (a week starting in it ends
+    after S: :func:`dashboard.charts.window_days`) is drawn as incomplete."""
     ind = registry.get(key)
     percent = ind.unit == "part"
+    incomplete = charts.incomplete_from(snapshot, charts.window_days(key)) if snapshot else None
     fig = charts.lines_with_band(
         safe,
         "month",
@@ -113,11 +123,14 @@ def month_lines(
         y_title=ind.label if percent else "Heures par semaine",
         percent=percent,
         target=ind.target(cfg) if percent else None,
-        hover_fmt=".1%" if percent else ".1f",
+        unit=ind.unit,
+        x_hover="%{x|%m/%Y}",
+        incomplete=incomplete,
     )
     charts.subtitle(fig, f"{_who(cfg.pilot)} · IC 95 % (la personne est la grappe)")
     if percent:
         fig.update_yaxes(range=[0, 1.05])
+        charts.percent_axis(fig, span=(0, 1))
     else:
         _hours_target(fig, ind.target(cfg))
     charts.date_axis(fig)
@@ -132,13 +145,22 @@ def month_pair(
     *,
     cfg: Config,
     period: Period,
+    snapshot: dt.date | None = None,
 ) -> None:
     """Two monthly charts side by side, one per (indicator key, chart key, x-axis title), from
-    the frame of :func:`dashboard.data.intensity_by_month`."""
+    the frame of :func:`dashboard.data.intensity_by_month`; months still incomplete at the
+    ``snapshot`` date drawn apart."""
     for column, (key, chart_key, x_title) in zip(st.columns(2), charts_, strict=True):
         with column:
             display.chart(
-                partial(month_lines, key=key, x_title=x_title, cfg=cfg, period=period),
+                partial(
+                    month_lines,
+                    key=key,
+                    x_title=x_title,
+                    cfg=cfg,
+                    period=period,
+                    snapshot=snapshot,
+                ),
                 indicator_rows(monthly, key),
                 name=f"{key}_par_mois",
                 key=chart_key,
@@ -181,13 +203,12 @@ def modalite_bars(safe: pl.DataFrame, *, key: str, cfg: Config) -> go.Figure:
         low="ci_low",
         high="ci_high",
         target=ind.target(cfg) if percent else None,
+        unit=ind.unit,
     )
     if not percent:
         _hours_target(fig, ind.target(cfg))
     charts.subtitle(fig, f"{_who(pilot)} · IC 95 % (la personne est la grappe)")
     fig.update_xaxes(title="Modalité de la première orientation")
-    fmt_y = "%{y:.1%}" if percent else "%{y:.1f} h"
-    fig.update_traces(hovertemplate=f"%{{x}} : {fmt_y}<extra>%{{fullData.name}}</extra>")
     return fig
 
 
@@ -212,6 +233,7 @@ def caseload_totals(safe: pl.DataFrame, pilot: str) -> go.Figure:
             marker_color=[_territoire_colour(g, pilot) for g in safe["group"].to_list()],
             text=[fmt.number(v, 1) if v is not None else "" for v in values],
             textposition="outside",
+            cliponaxis=False,
             customdata=list(
                 zip(
                     [fmt.number(v) if v is not None else "–" for v in safe["personnes"]],
@@ -219,7 +241,8 @@ def caseload_totals(safe: pl.DataFrame, pilot: str) -> go.Figure:
                     strict=True,
                 )
             ),
-            hovertemplate="%{x} : %{y:.1f} personnes par ETP<br>"
+            hovertext=[fmt.number(v, 1) for v in values],
+            hovertemplate="%{x} : %{hovertext} personnes par ETP<br>"
             "(%{customdata[0]} personnes, %{customdata[1]} ETP)<extra></extra>",
             showlegend=False,
         )
@@ -238,7 +261,8 @@ def caseload_totals(safe: pl.DataFrame, pilot: str) -> go.Figure:
 
 def caseload_detail(safe: pl.DataFrame, pilot: str) -> go.Figure:
     """People followed per referent FTE by territoire and organisme référent
-    (:func:`dashboard.data.caseload`): one colour per organisme, the pilot first."""
+    (:func:`dashboard.data.caseload`): one colour per organisme (the same as in every chart,
+    :data:`dashboard.charts.ORGANISME_COLOURS`), the pilot first."""
     order = {o: i for i, o in enumerate(schema.ORGANISME)}
     frame = safe.sort(
         pl.col("organisme").replace_strict(order, default=len(order), return_dtype=pl.Int32),
@@ -256,17 +280,36 @@ def caseload_detail(safe: pl.DataFrame, pilot: str) -> go.Figure:
         pilot,
         "Personnes accompagnées par ETP, par organisme référent",
         y_title="Personnes par ETP",
+        colours={
+            schema.label_fr(o): charts.organisme_colour(o)
+            for o in frame["organisme"].unique().to_list()
+        },
     )
     charts.subtitle(fig, "À la date du snapshot · chaque territoire, par organisme")
-    # four organismes do not fit on one legend row at half width: legend on the right
-    fig.update_layout(
-        legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top"}
-    )
     fig.update_traces(
-        hovertemplate="%{x} : %{y:.1f} personnes par ETP<extra>%{fullData.name}</extra>"
+        hovertemplate="%{x} : %{hovertext} personnes par ETP<extra>%{fullData.name}</extra>"
     )
     fig.update_xaxes(title=None)
     return fig
+
+
+CASELOAD_DEFINITION = (
+    "À la date du snapshot S : bénéficiaires du stock (droits ouverts au plus tard à S et non "
+    "clos) ayant reçu au moins une orientation, chacun compté auprès du référent de sa "
+    "dernière orientation, dans le territoire et l'organisme de ce référent ; rapportés à la "
+    "somme des équivalents temps plein (ETP) des référents présents à S (lignes valides de la "
+    "table des référents, arrivés au plus tard à S ou sans date d'arrivée, et pas encore "
+    "partis). Une personne dont le dernier référent n'est pas présent à S n'est pas comptée. "
+    "Par territoire : somme sur les organismes ; Reste du département : tous les territoires "
+    "sauf le pilote ; Ensemble : tous. Vide quand le groupe n'a aucun ETP. La période est "
+    "sans effet ; les filtres descriptifs restreignent les personnes comptées, pas les "
+    "référents (connus par territoire et organisme seulement)."
+)
+
+
+def caseload_definition() -> None:
+    """The definition expander of :func:`caseload_totals` and :func:`caseload_detail`."""
+    components.definition("Personnes accompagnées par ETP de référent", CASELOAD_DEFINITION)
 
 
 def fte_by_territoire(safe: pl.DataFrame, *, pilot: str, cfg: Config, period: Period) -> go.Figure:
@@ -286,11 +329,11 @@ def fte_by_territoire(safe: pl.DataFrame, *, pilot: str, cfg: Config, period: Pe
                     "color": _territoire_colour(group, pilot),
                     "width": 3 if group == pilot else 1.5,
                 },
-                hovertemplate="%{x|%m/%Y} : %{y:.1f} ETP<extra>%{fullData.name}</extra>",
+                hovertext=charts.value_texts(part["etp"].to_list(), "etp"),
+                hovertemplate="%{x|%m/%Y} : %{hovertext}<extra>%{fullData.name}</extra>",
             )
         )
     charts.base_layout(fig, "Professionnels accompagnants présents (ETP), par territoire", "ETP")
-    fig.update_layout(legend={"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0})
     charts.subtitle(fig, f"En fin de mois · {pilot} en vermillon")
     charts.date_axis(fig)
     charts.launch_line(fig, cfg.launch, period.start, period.end)
@@ -302,7 +345,7 @@ def arrivals_since_launch(safe: pl.DataFrame, *, pilot: str, cfg: Config) -> go.
     organisme (stacked), against the press file's 20 posts (the configured target)."""
     frame = safe.filter(pl.col("territoire") == pilot).sort("month")
     fig = go.Figure()
-    for i, org in enumerate(schema.ORGANISME):
+    for org in schema.ORGANISME:
         part = frame.filter(pl.col("organisme") == org)
         if part.is_empty():
             continue
@@ -311,8 +354,9 @@ def arrivals_since_launch(safe: pl.DataFrame, *, pilot: str, cfg: Config) -> go.
                 x=part["month"].to_list(),
                 y=part["etp"].to_list(),
                 name=schema.label_fr(org),
-                marker_color=charts.OTHERS[i % len(charts.OTHERS)],
-                hovertemplate="%{x|%m/%Y} : %{y:.1f} ETP<extra>%{fullData.name}</extra>",
+                marker_color=charts.organisme_colour(org),
+                hovertext=charts.value_texts(part["etp"].to_list(), "etp"),
+                hovertemplate="%{x|%m/%Y} : %{hovertext}<extra>%{fullData.name}</extra>",
             )
         )
     fig.update_layout(barmode="stack")

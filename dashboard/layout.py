@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +143,54 @@ def _ensure_app_ran() -> None:
 
 def nothing() -> None:
     """An empty page (the navigation of the login and refusal screens)."""
+
+
+MAX_PAGE_SHOWN = 40  # characters of an unknown page path shown back
+
+
+def unknown_page(pages: Sequence[st.Page]) -> str | None:
+    """Call just before ``st.navigation(pages)``. When the browser asks for a page that is
+    none of ``pages`` (a mistyped or old link, a page this role may not see, the page left
+    after the role changed), point this run at the default page and return the path asked
+    for; None otherwise.
+
+    Without this, Streamlit 1.67 opens its English « Page not found » dialog (sent from
+    ``st.navigation`` when no page matches, with no option to change or silence it) before
+    running the default page; here the default page runs directly and the caller says why,
+    in French. Reads and resets the run's page request in Streamlit's pages manager (the
+    same object ``st.navigation`` resolves the page from).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    manager = ctx.pages_manager
+    wanted_hash = manager.intended_page_script_hash or ""
+    wanted_name = manager.intended_page_name or ""
+    if wanted_hash:  # a click in the menu or a rerun: the page is known by its hash
+        if any(p._script_hash == wanted_hash for p in pages):
+            return None
+    elif not wanted_name or any(p.url_path == wanted_name for p in pages):
+        return None
+    manager.set_script_intent("", "")
+    # the default page lives at the root: its own path (« /vue-ensemble ») is no error
+    if any(p._default and p._url_path == wanted_name for p in pages):
+        return None
+    log.info("unknown page requested (%r): default page served", wanted_name[:MAX_PAGE_SHOWN])
+    return wanted_name
+
+
+def unknown_page_text(path: str) -> str:
+    """The French notice shown on the default page when ``path`` was asked for."""
+    path = " ".join(path.split())
+    if len(path) > MAX_PAGE_SHOWN:
+        path = path[: MAX_PAGE_SHOWN - 1] + "…"
+    asked = f" (« {fmt.plain(path)} »)" if path else ""
+    return (
+        f"La page demandée{asked} n'existe pas ou n'est pas accessible avec votre rôle : "
+        "voici la page d'accueil. Les autres pages sont dans le menu."
+    )
 
 
 def _caller_file() -> str:

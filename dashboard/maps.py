@@ -123,7 +123,8 @@ def build_map(
                 marker={"line": line, "opacity": 0.9},
                 colorbar={
                     "title": {"text": ind.label, "side": "right"},
-                    "tickformat": ".0%" if ind.unit == "part" else None,
+                    # French « 70 % » (Plotly's own « % » format has no space)
+                    **(_percent_ticks(low, high) if ind.unit == "part" else {}),
                     "thickness": 14,
                 },
                 customdata=known.select(
@@ -149,12 +150,25 @@ def build_map(
         )
     )
     lon, lat = geo.as_lines(pilot_border)
+    # the pilot's outline in the pilot's vermillion (its colour in every chart; Viridis has
+    # no red or orange), over a white halo that keeps it visible on every fill
     fig.add_trace(
         go.Scattermap(
             lon=lon,
             lat=lat,
             mode="lines",
-            line={"color": "#000000", "width": 3},
+            line={"color": "#FFFFFF", "width": 6},
+            hoverinfo="skip",
+            showlegend=False,
+            name="Contour du territoire pilote",
+        )
+    )
+    fig.add_trace(
+        go.Scattermap(
+            lon=lon,
+            lat=lat,
+            mode="lines",
+            line={"color": charts.PILOT_COLOUR, "width": 3},
             hoverinfo="skip",
             name=f"Territoire pilote ({pilot})",
         )
@@ -191,5 +205,15 @@ def map_caption(ind: registry.Indicator, level: str) -> str:
     return (
         f"Chaque commune prend la valeur de son {word} (calculée sur les bénéficiaires du "
         f"{word}). {favourable}Communes grises : pas de valeur pour leur {word} "
-        "(hors filtres, champ vide ou effectif masqué). Trait épais : territoire pilote."
+        "(hors filtres, champ vide ou effectif masqué). Trait épais vermillon : territoire pilote."
     )
+
+
+def _percent_ticks(low: float | None, high: float | None) -> dict:
+    """Colour bar ticks of a share written the French way (« 70 % »), five between the
+    bounds of the scale."""
+    if low is None or high is None or not high > low:
+        return {}
+    values = [low + (high - low) * i / 4 for i in range(5)]
+    decimals = 0 if high - low >= 0.04 else 1
+    return {"tickvals": values, "ticktext": [fmt.pct(v, decimals) for v in values]}

@@ -9,6 +9,7 @@ expects.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import plotly.graph_objects as go
@@ -77,7 +78,6 @@ def class_histogram(
     if target_after is not None and target_after in classes:
         _target_vline(fig, classes.index(target_after) + 0.5, target_text)
     fig.update_xaxes(title=x_title)
-    fig.update_traces(hovertemplate="%{x} : %{y:.1%}<extra>%{fullData.name}</extra>")
     return fig
 
 
@@ -92,10 +92,30 @@ def delay_histogram(safe: pl.DataFrame, pilot: str, within_days: int) -> go.Figu
         title="Répartition des délais d'orientation",
         y_title="Part des personnes orientées",
         subtitle=f"{_who(pilot)} · personnes orientées à la date du snapshot",
-        x_title="Délai Or − O (jours)",
+        x_title="Jours entre l'ouverture des droits et la première orientation",
         target_after=limits[0] if limits else None,
         target_text=f"{within_days} jours",
     )
+
+
+def delay_histogram_text(within_days: int) -> str:
+    """The exact definition of :func:`delay_histogram` (the distribution, not the mean)."""
+    classes = ", ".join(label for label, _, _ in orientation.DELAY_BINS)
+    return (
+        "Parmi les bénéficiaires de la cohorte C (droits ouverts, O, dans la période [A, B], "
+        "au plus tard à la date du snapshot S) orientés au plus tard à S : répartition du "
+        "délai Or − O, en jours, entre l'ouverture des droits (O) et la première orientation "
+        f"(Or), par classe ({classes}). Part d'une classe : personnes du groupe dont le délai "
+        "tombe dans la classe, rapportées à toutes les personnes orientées du groupe (la "
+        "population du délai moyen). Les personnes pas encore orientées à S n'y figurent pas "
+        "(la courbe de Kaplan–Meier en tient compte). Trait vertical : la limite de "
+        f"{within_days} jours de l'indicateur « Orientés en {within_days} jours »."
+    )
+
+
+def delay_histogram_definition(within_days: int) -> None:
+    """The definition expander of :func:`delay_histogram`."""
+    components.definition("Répartition des délais d'orientation", delay_histogram_text(within_days))
 
 
 def _box_hover(r: dict) -> str:
@@ -151,7 +171,7 @@ def delay_box(safe: pl.DataFrame, cfg: Config, within_days: int) -> go.Figure:
         "Délais d'orientation observés",
         y_title="Jours entre ouverture et orientation",
     )
-    charts.subtitle(fig, f"{_who(cfg.pilot)} · P10, quartiles, médiane, P90 et moyenne (losange)")
+    charts.subtitle(fig, "P10, quartiles, médiane, P90 ; losange : moyenne")
     fig.add_hline(
         y=within_days,
         line={"dash": "dash", "color": charts.TARGET_COLOUR, "width": 1.5},
@@ -162,8 +182,9 @@ def delay_box(safe: pl.DataFrame, cfg: Config, within_days: int) -> go.Figure:
     if reference is not None:
         fig.add_hline(
             y=reference,
-            line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1.5},
-            annotation_text=f"Moyenne nationale 2023 (OARSA) : {fmt.number(reference)} j",
+            line={"dash": "dot", "color": charts.REFERENCE_COLOUR, "width": 1.5},
+            annotation_text="Référence publiée (moyenne nationale 2023, OARSA) : "
+            f"{fmt.number(reference)} j",
             annotation_position="top right",
         )
     return fig
@@ -173,12 +194,12 @@ def delay_box(safe: pl.DataFrame, cfg: Config, within_days: int) -> go.Figure:
 KM_WORDING = {
     "delai_orientation_median": (
         "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)",
-        "Part orientée (1 − Ŝ)",
+        "Part orientée",
         "orientation",
     ),
     "delai_contrat_median": (
         "Part ayant signé son contrat (Kaplan–Meier)",
-        "Part ayant signé (1 − Ŝ)",
+        "Part ayant signé son contrat",
         "contrat",
     ),
 }
@@ -203,12 +224,9 @@ def oriented_share_curve(
         y_title=y_title,
         percent=True,
         shape="hv",
+        x_hover="%{x} jours",
     )
     charts.subtitle(fig, f"{_who(pilot)} · bande de confiance à 95 %")
-    fig.update_traces(
-        hovertemplate="%{x} jours : %{y:.1%}<extra>%{fullData.name}</extra>",
-        selector={"mode": "lines"},
-    )
     fig.add_hline(
         y=0.5,
         line={"dash": "dot", "color": charts.TARGET_COLOUR, "width": 1},
@@ -222,6 +240,7 @@ def oriented_share_curve(
         range=[0, min(365, top) if isinstance(top, int | float) and top > 0 else 365],
     )
     fig.update_yaxes(range=[0, 1])
+    charts.percent_axis(fig, span=(0, 1))
     return fig
 
 
@@ -233,10 +252,18 @@ def entry_month_series(entry: pl.DataFrame, key: str) -> pl.DataFrame:
 
 
 def entry_month_shares(
-    safe: pl.DataFrame, *, key: str, days: int, cfg: Config, period: Period
+    safe: pl.DataFrame,
+    *,
+    key: str,
+    days: int,
+    cfg: Config,
+    period: Period,
+    snapshot: dt.date | None = None,
 ) -> go.Figure:
     """The share ``key`` (within ``days`` days) by month of opening of rights, one line per
-    group with its Wilson band, the target and the launch when it falls in ``period``."""
+    group with its Wilson band, the target and the launch when it falls in ``period``. With
+    the ``snapshot`` date S, the months whose entrants do not all have ``days`` days of
+    seniority at S (last day + ``days`` > S) are drawn as incomplete."""
     ind = registry.get(key)
     fig = charts.lines_with_band(
         safe,
@@ -249,11 +276,14 @@ def entry_month_shares(
         y_title=f"Part en {days} jours",
         percent=True,
         target=ind.target(cfg),
+        x_hover="%{x|%m/%Y}",
+        incomplete=charts.incomplete_from(snapshot, days) if snapshot else None,
     )
     charts.subtitle(fig, f"{_who(cfg.pilot)} · IC 95 % (Wilson)")
     charts.date_axis(fig)
     fig.update_xaxes(title="Mois d'ouverture des droits")
     fig.update_yaxes(range=[0, 1.05])
+    charts.percent_axis(fig, span=(0, 1))
     charts.launch_line(fig, cfg.launch, period.start, period.end)
     return fig
 
@@ -282,7 +312,6 @@ def _share_bars(frame: pl.DataFrame, pilot: str, title: str) -> go.Figure:
         high="ci_high",
     )
     charts.subtitle(fig, f"{_who(pilot)} · IC 95 % (Wilson)")
-    fig.update_traces(hovertemplate="%{x} : %{y:.1%}<extra>%{fullData.name}</extra>")
     return fig
 
 
@@ -311,6 +340,7 @@ def contract_block(
     cfg: Config,
     period: Period,
     cohort: str,
+    snapshot: dt.date | None = None,
 ) -> None:
     """The engagement contract on « Orientation »: the cards of delai_contrat_median and
     part_contrat_60j (a protected pilot-vs-rest frame), the Kaplan–Meier curves of the delay
@@ -337,7 +367,14 @@ def contract_block(
         )
     with right:
         display.chart(
-            partial(entry_month_shares, key="part_contrat_60j", days=days, cfg=cfg, period=period),
+            partial(
+                entry_month_shares,
+                key="part_contrat_60j",
+                days=days,
+                cfg=cfg,
+                period=period,
+                snapshot=snapshot,
+            ),
             by_month,
             name="part_contrat_60j_par_mois_entree",
             key="orient_month_part_contrat_60j",

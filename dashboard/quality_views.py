@@ -16,24 +16,30 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt
+from dashboard import charts, fmt, labels
 from queries import schema
 from queries.snapshots import SnapshotStatus
 
 DETAIL_ROWS = 1_000  # corrected values listed on screen
-TABLE_FR = {
-    "beneficiaires": "Bénéficiaires",
-    "orientations": "Orientations",
-    "activites": "Activités",
-    "contacts": "Contacts",
-    "emplois": "Emplois",
-    "referents": "Référents",
+TABLE_FR = labels.TABLES_FR
+# French names of the columns of the natural keys (queries.diff.KEYS)
+KEY_COLUMNS_FR = {
+    "id_beneficiaire": "identifiant du bénéficiaire",
+    "id_referent": "identifiant du référent",
+    "date_orientation": "date d'orientation",
+    "semaine": "semaine",
+    "type_activite": "type d'activité",
+    "date_contact": "date du contact",
+    "type_contact": "type de contact",
+    "date_debut": "date de début",
 }
 
 
-def _count_texts(values: pl.Series) -> list[str]:
-    """Protected counts for display: numbers in French, a masking text as it is."""
-    return [fmt.number(v) if isinstance(v, int | float) else str(v) for v in values]
+def _counts(values: pl.Series) -> pl.Series:
+    """Protected counts for display, as numbers (sorted as numbers; formatted with
+    thousands separators by :func:`dashboard.labels.display_config`); a masked cell stays
+    null."""
+    return values.cast(pl.Int64, strict=False)
 
 
 def _table_labels(values: pl.Series) -> list[str]:
@@ -58,7 +64,11 @@ def snapshots_table(statuses: Sequence[SnapshotStatus]) -> pl.DataFrame:
 
 def snapshots_columns() -> dict[str, Any]:
     """Column configuration of :func:`snapshots_table`."""
-    return {"snapshot": st.column_config.DateColumn("Snapshot", format="DD/MM/YYYY")}
+    return {
+        "snapshot": st.column_config.DateColumn("Snapshot", format="DD/MM/YYYY"),
+        "statut": st.column_config.TextColumn("Statut"),
+        "anomalie": st.column_config.TextColumn("Anomalie"),
+    }
 
 
 def rules_table(quality: pl.DataFrame) -> pl.DataFrame:
@@ -69,14 +79,6 @@ def rules_table(quality: pl.DataFrame) -> pl.DataFrame:
     ).select("table", pl.col("rule").alias("code_regle"), "regle", pl.col("rows").alias("lignes"))
 
 
-def unknown_communes_columns() -> dict[str, Any]:
-    """Column configuration of :func:`metrics.quality.unknown_communes`."""
-    return {
-        "code_commune": st.column_config.TextColumn("Code commune (INSEE)"),
-        "beneficiaires": st.column_config.NumberColumn("Bénéficiaires", format="localized"),
-    }
-
-
 # --------------------------------------------------------------------------- changes
 def comparison_caption(previous: dt.date, current: dt.date, keys: dict[str, Sequence[str]]) -> str:
     """What is compared with what, and on which natural ``keys`` (table → key columns)."""
@@ -84,7 +86,10 @@ def comparison_caption(previous: dt.date, current: dt.date, keys: dict[str, Sequ
         f"Comparaison des fichiers livrés (avant quarantaine) du snapshot du "
         f"**{fmt.date(current)}** avec le snapshot valide précédent, celui du "
         f"**{fmt.date(previous)}**. Chaque table est comparée sur sa clé naturelle : "
-        + " ; ".join(f"{t} ({', '.join(k)})" for t, k in keys.items())
+        + " ; ".join(
+            f"{TABLE_FR.get(t, t)} ({', '.join(KEY_COLUMNS_FR.get(c, c) for c in k)})"
+            for t, k in keys.items()
+        )
         + ". Une ligne **corrigée** garde sa clé mais change de valeurs ; une ligne dont la clé "
         "change (date d'orientation corrigée, par exemple) compte comme disparue et ajoutée."
     )
@@ -98,9 +103,12 @@ def changes_figure(safe: pl.DataFrame, previous: dt.date, current: dt.date) -> g
     for column, name, colour in (
         ("part_ajoutees", "Lignes ajoutées", charts.OTHERS[0]),
         ("part_corrigees", "Lignes corrigées", charts.OTHERS[1]),
-        ("part_disparues", "Lignes disparues", charts.PILOT_COLOUR),
+        ("part_disparues", "Lignes disparues", charts.OTHERS[2]),  # vermillion: the pilot's alone
     ):
         values = safe[column].cast(pl.Float64, strict=False)
+        # a table empty in the previous snapshot has no share (not an infinite one)
+        values = values.to_frame().select(pl.when(pl.col(column).is_finite()).then(pl.col(column)))
+        values = values.to_series()
         fig.add_trace(
             go.Bar(
                 x=_table_labels(safe["table"]),
@@ -122,8 +130,10 @@ def changes_figure(safe: pl.DataFrame, previous: dt.date, current: dt.date) -> g
 
 def changes_table(safe: pl.DataFrame, previous: dt.date, current: dt.date) -> pl.DataFrame:
     """Display version of the rows per table of both snapshots and of the rows added,
-    disappeared and corrected. ``safe``: protected by :data:`metrics.quality.CHANGES`."""
-    n = _count_texts
+    disappeared and corrected, as numbers (thousands separators:
+    :func:`dashboard.labels.display_config`). ``safe``: protected by
+    :data:`metrics.quality.CHANGES`."""
+    n = _counts
     return pl.DataFrame(
         {
             "Table": _table_labels(safe["table"]),
@@ -157,8 +167,8 @@ def gone_people_columns() -> dict[str, Any]:
 
 def events_gone_table(safe: pl.DataFrame) -> pl.DataFrame:
     """Display version of ``evenements_par_table`` of compare_snapshots, protected by
-    :data:`metrics.quality.EVENTS`."""
-    n = _count_texts
+    :data:`metrics.quality.EVENTS`; counts as numbers."""
+    n = _counts
     return pl.DataFrame(
         {
             "Table": _table_labels(safe["table"]),
@@ -171,8 +181,8 @@ def events_gone_table(safe: pl.DataFrame) -> pl.DataFrame:
 
 def corrections_table(safe: pl.DataFrame) -> pl.DataFrame:
     """Display version of ``corrections`` of compare_snapshots, protected by
-    :data:`metrics.quality.FIXES`."""
-    n = _count_texts
+    :data:`metrics.quality.FIXES`; counts as numbers."""
+    n = _counts
     return pl.DataFrame(
         {
             "Table": _table_labels(safe["table"]),
@@ -207,5 +217,4 @@ __all__ = [
     "rules_table",
     "snapshots_columns",
     "snapshots_table",
-    "unknown_communes_columns",
 ]

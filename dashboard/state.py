@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import streamlit as st
@@ -32,14 +32,18 @@ class View:
     date: dt.date
     period: Period
     filters: Filters
+    # EPCI code -> name of the snapshot's referential, for texts (never a filter itself)
+    epci_names: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
-        """A French one-liner of the active filters (for captions and exports)."""
+        """A French one-liner of the active filters (for captions and exports); EPCI by
+        their names."""
         parts = [f"période du {fmt.date(self.period.start)} au {fmt.date(self.period.end)}"]
         f = self.filters
+        names = dict(self.epci_names)
         for label, values, labeller in (
             ("territoire", f.territoires, str),
-            ("EPCI", f.epcis, str),
+            ("EPCI", f.epcis, lambda c: names.get(c, c)),
             ("modalité", f.modalites, schema.label_fr),
             ("organisme", f.organismes, schema.label_fr),
             ("sexe", f.sexes, schema.label_fr),
@@ -90,6 +94,50 @@ def _multi(
     return tuple(values)
 
 
+def epci_choices(communes: pl.DataFrame, territoires: Sequence[str]) -> dict[str, str]:
+    """EPCI code -> name, by name, of the EPCI having a commune in one of ``territoires``
+    (every EPCI when none is chosen)."""
+    epci = communes.filter(pl.col("code_epci").is_not_null())
+    if territoires:
+        epci = epci.filter(pl.col("territoire").is_in(list(territoires)))
+    epci = epci.select("code_epci", "nom_epci").unique("code_epci").sort("nom_epci", "code_epci")
+    return dict(zip(epci["code_epci"], epci["nom_epci"], strict=True))
+
+
+def _epci_filter(
+    communes: pl.DataFrame, territoires: Sequence[str], names: dict[str, str]
+) -> tuple[str, ...]:
+    """The EPCI filter, offering only the EPCI of the chosen territoires: a chosen EPCI that
+    falls outside them (a territoire changed, or a link with both) is dropped, with a French
+    notice at the top of the page (:mod:`dashboard.urlstate`)."""
+    key = "filter_epci"
+    allowed = epci_choices(communes, territoires)
+    if key not in st.session_state:
+        wanted = urlstate.subset("epci", list(names))  # unknown codes: the usual notice
+    else:
+        wanted = [v for v in st.session_state[key] if v in names]
+    dropped = [v for v in wanted if v not in allowed]
+    if dropped:
+        shown = ", ".join(f"« {fmt.plain(names[v])} »" for v in dropped)
+        where = ", ".join(fmt.plain(t) for t in territoires)
+        urlstate.notice(
+            "epci",
+            f"EPCI retiré(s) du filtre car hors du territoire choisi ({where}) : {shown}.",
+            f"epci outside the chosen territoires dropped: {dropped}",
+        )
+    st.session_state[key] = [v for v in wanted if v in allowed]
+    values = st.sidebar.multiselect(
+        "EPCI",
+        list(allowed),
+        key=key,
+        format_func=lambda c: names.get(c, c),
+        placeholder="Tous",
+        help="Limités aux EPCI du ou des territoires choisis." if territoires else None,
+    )
+    urlstate.write("epci", values)
+    return tuple(values)
+
+
 def default_period(cfg: Config, date: dt.date) -> Period:
     """Since the launch, up to the snapshot date."""
     start = min(cfg.launch, date)
@@ -129,11 +177,11 @@ def sidebar(cfg: Config, date: dt.date, communes: pl.DataFrame) -> View:
     urlstate.write("au", None if is_default else end.isoformat())
 
     territoires = sorted(communes["territoire"].unique().to_list())
-    epci = communes.select("code_epci", "nom_epci").unique().sort("nom_epci")
-    epci_names = dict(zip(epci["code_epci"], epci["nom_epci"], strict=True))
+    chosen_territoires = _multi("Territoire", "territoire", territoires)
+    epci_names = epci_choices(communes, ())
     filters = Filters(
-        territoires=_multi("Territoire", "territoire", territoires),
-        epcis=_multi("EPCI", "epci", list(epci_names), lambda c: epci_names.get(c, c)),
+        territoires=chosen_territoires,
+        epcis=_epci_filter(communes, chosen_territoires, epci_names),
         modalites=_multi(
             "Modalité (1re orientation)", "modalite", schema.MODALITE, schema.label_fr
         ),
@@ -152,7 +200,13 @@ def sidebar(cfg: Config, date: dt.date, communes: pl.DataFrame) -> View:
             "Situation familiale", "situation", schema.SITUATION_FAMILIALE, schema.label_fr
         ),
     )
-    view = View(data_dir=cfg.data_dir, date=date, period=Period(start, end), filters=filters)
+    view = View(
+        data_dir=cfg.data_dir,
+        date=date,
+        period=Period(start, end),
+        filters=filters,
+        epci_names=tuple(epci_names.items()),
+    )
     st.session_state[VIEW_KEY] = view
     return view
 

@@ -12,7 +12,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, cohort_views, data, display, layout
+from dashboard import access, audit, cohort_views, data, display, labels, layout
 from metrics import cohort as cm
 from metrics import minimisation
 from queries import schema
@@ -58,7 +58,7 @@ cohort_views.small_cohort_notice(safe_summary, empty, threshold)
 # --------------------------------------------------------------------------- by month
 month_col, month_label = cohort_views.month_column(criteria.periode)
 display.chart(
-    partial(cohort_views.monthly_figure, pilot=pilot, month_label=month_label),
+    partial(cohort_views.monthly_figure, pilot=pilot, month_label=month_label, snapshot=view.date),
     data.cohort_monthly_entries(view, spec, month_col),
     name=f"cohorte_par_mois_{month_col}",
     key="cohorte_mois",
@@ -124,9 +124,32 @@ cohort_views.row_downloads(
 )
 
 with st.expander("Variables du fichier de lignes", icon=":material/list:"):
-    columns = minimisation.dictionary(request.groups)
+    columns = labels.with_label_columns(minimisation.dictionary(request.groups))
     dictionary = pl.DataFrame({"variable": list(columns), "description": list(columns.values())})
     display.table(dictionary, name="cohorte_variables", key="cohorte_variables", protection=None)
+
+# --------------------------------------------------------------------------- export journal
+# A download writes its audit line when the browser fetches the file, after this run drew
+# the page (the buttons do not rerun it): the journal reads the log again by itself.
+JOURNAL_REFRESH_SECONDS = 5
+
+
+@st.fragment(run_every=JOURNAL_REFRESH_SECONDS)
+def export_journal(log_path: str) -> None:
+    if not access.sees_raw(access.current_role()):  # a timer rerun checks the role again
+        return
+    journal = audit.read(log_path)
+    st.button("Actualiser le journal", icon=":material/refresh:", key="journal_actualiser")
+    if journal.is_empty():
+        st.info("Aucun export de lignes inscrit au journal pour l'instant.", icon=":material/info:")
+        return
+    display.table(
+        journal,
+        name="journal_exports",
+        key="journal_exports",
+        protection=None,  # no aggregate: one line per export, for evaluators only
+    )
+
 
 if raw_allowed:
     st.subheader("Journal des exports de lignes")
@@ -134,13 +157,9 @@ if raw_allowed:
         "Chaque téléchargement de lignes est inscrit au journal d'audit (qui, quand, quel "
         "rôle, quel snapshot, quels filtres, combien de lignes, quelles colonnes précises et "
         "pour quel motif), conservé sur le serveur hors du répertoire de données, lisible par "
-        "son seul propriétaire. Une ligne endommagée du journal apparaît comme « ligne "
-        "illisible », les autres restent lisibles ; les exports antérieurs à la minimisation "
-        "n'ont ni colonnes précises ni motif inscrits."
+        "son seul propriétaire. Le plus récent en tête ; le journal se met à jour tout seul "
+        f"(toutes les {JOURNAL_REFRESH_SECONDS} secondes). Une ligne endommagée apparaît comme "
+        "« ligne illisible », les autres restent lisibles ; les exports antérieurs à la "
+        "minimisation n'ont ni colonnes précises ni motif inscrits."
     )
-    display.table(
-        audit.read(cfg.audit_log),
-        name="journal_exports",
-        key="journal_exports",
-        protection=None,  # no aggregate: one line per export, for evaluators only
-    )
+    export_journal(cfg.audit_log)

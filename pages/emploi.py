@@ -64,7 +64,8 @@ st.subheader("Emplois durables et autres contrats")
 st.caption(
     "Type de contrat du premier emploi commencé dans les 6 mois (183 jours) suivant la première "
     "orientation, pour les personnes orientées dans la période avec 6 mois de recul. Durables : "
-    "CDI, CDD de 6 mois ou plus, création d'entreprise (hachures : autres contrats). Un emploi "
+    "CDI, CDD de 6 mois ou plus, création d'entreprise (chaque type de contrat a sa couleur et "
+    "son motif). Un emploi "
     "durable commencé après un premier contrat court compte dans « emploi durable à 6 mois » "
     "mais pas ici."
 )

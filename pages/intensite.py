@@ -42,8 +42,8 @@ components.comparison_notice(view.filters.territoires, pilot)
 components.headline_cards(data.pilot_vs_rest(view, KEYS), cfg)
 st.caption(
     f"Sur les {SCOPE}. Flèche verte : écart pilote − reste dans le sens souhaité ; p-valeur "
-    "du test de comparaison (variance par grappes : la personne est la grappe). Survolez le "
-    "« ? » d'une carte pour la cible, l'intervalle et la définition."
+    "du test de comparaison (variance par grappes : la personne est la grappe). Chaque carte dit "
+    "si la cible est atteinte ; son « ? » donne l'intervalle et la définition."
 )
 
 monthly = data.intensity_by_month(view, GROUPS)
@@ -87,6 +87,7 @@ intensity_charts.month_pair(
      ("heures_hebdo_moyennes", "int_heures_mois", WEEK_MONTH)),
     cfg=cfg,
     period=view.period,
+    snapshot=view.date,
 )  # fmt: skip
 
 # ----------------------------------------------------------------------------- modalities
@@ -117,6 +118,7 @@ intensity_charts.month_pair(
      ("part_mois_rendez_vous", "int_rdv_mois", "Mois calendaire")),
     cfg=cfg,
     period=view.period,
+    snapshot=view.date,
 )  # fmt: skip
 
 # -------------------------------------------------------------------------------- caseload
@@ -144,6 +146,7 @@ with right:
         "temps plein de référent, par territoire et par organisme référent (Département, "
         "France Travail, Mission locale, autre).",
     )
+intensity_charts.caseload_definition()
 st.caption(
     f"À la date du snapshot ({fmt.date(view.date)}) : bénéficiaires aux droits ouverts et "
     "orientés, comptés auprès du référent de leur dernière orientation, rapportés aux "

@@ -1,12 +1,12 @@
 """Méthodologie: every definition, generated from the indicator registry and the configuration
-(so it can never drift from the computations)."""
+(so it can never drift from the computations), with a table of contents, a glossary of the
+notations and one anchored entry per indicator (the « Définition » expanders link there)."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from dashboard import display, fmt, layout, methodology
+from dashboard import display, fmt, labels, layout, methodology
 from metrics import registry
 from metrics.engine import did_windows
 
@@ -19,17 +19,20 @@ ctx = layout.page(
 cfg = ctx.cfg
 seuil = cfg.suppression_threshold
 pre, post = did_windows(cfg.launch)
+titles = dict(methodology.SECTIONS)
 
-st.subheader("L'expérimentation")
+with st.container(border=True):
+    st.markdown("**Sommaire**\n\n" + methodology.toc_markdown())
+
+st.header(titles["experimentation"], anchor="experimentation")
 st.markdown(
     f"""
 - **Territoire pilote** : {cfg.pilot} (depuis le {fmt.date(cfg.launch)}, fin prévue le
   {fmt.date(cfg.end)}). **Comparaison** : « Reste du département » (tous les autres
   territoires). « Ensemble » : tous les bénéficiaires valides, y compris ceux dont la commune
   est inconnue du référentiel (« Non renseigné »), qui ne comptent dans aucun territoire.
-- **Notation** : S = date du snapshot ; [A, B] = période choisie ; O = ouverture des droits ;
-  F = fin des droits (vide, ou postérieure à S : droits ouverts à S) ; Or = première
-  orientation valide ; D = premier diagnostic renseigné. Délais en jours entiers.
+- **Notations** : voir le [glossaire](#glossaire) (S, [A, B], O, F, Or, D, cohortes C et
+  E_H, stock P, semaines-bénéficiaires). Délais en jours entiers.
 - **Lignes écartées** : les règles de quarantaine du contrat de données excluent des lignes de
   tous les indicateurs ; elles sont comptées sur la page « Qualité des données ».
 - **Secret statistique** (rôles direction et préfecture ; les évaluateurs voient les
@@ -47,23 +50,29 @@ st.markdown(
 """
 )
 
-st.subheader("Indicateurs")
-for family, title in registry.FAMILIES.items():
-    st.markdown(f"#### {title}")
+st.header(titles["glossaire"], anchor="glossaire")
+st.caption("Les notations des définitions ; chaque définition d'un graphique renvoie ici.")
+for term in methodology.glossary(cfg.launch):
+    st.subheader(term.title, anchor=term.anchor)
+    st.markdown(term.text)
+
+for family in registry.FAMILIES:
+    st.header(titles[f"famille-{family}"], anchor=f"famille-{family}")
     for ind in (i for i in registry.INDICATORS if i.family == family):
         target = ind.target(cfg)
         reference = ind.reference(cfg)
-        extras = []
+        extras = [f"unité : {labels.UNIT_LABELS[ind.unit]}"]
         if target is not None:
             extras.append(f"cible : **{fmt.value(target, ind.unit)}**")
         if reference is not None:
             extras.append(f"référence publiée : {fmt.value(reference, ind.unit)}")
         if ind.better:
             extras.append("plus haut = mieux" if ind.better == "hausse" else "plus bas = mieux")
-        suffix = f" ({' · '.join(extras)})" if extras else ""
-        st.markdown(f"**{ind.label}** — `{ind.key}`{suffix}\n\n{ind.definition}")
+        st.subheader(ind.label, anchor=methodology.indicator_anchor(ind.key))
+        st.caption(" · ".join([f"`{ind.key}`", *extras]))
+        st.markdown(ind.definition)
 
-st.subheader("Incertitude et comparaisons")
+st.header(titles["incertitude"], anchor="incertitude")
 st.markdown(
     f"""
 - **Parts de personnes** (orientation, emploi, couverture, modalités) : intervalle de score de
@@ -87,7 +96,7 @@ st.markdown(
 """
 )
 
-st.subheader("Règles de départage")
+st.header(titles["departage"], anchor="departage")
 st.markdown(
     """
 - **Première orientation** : la ligne d'orientation valide la plus ancienne ; à date égale,
@@ -105,7 +114,7 @@ st.markdown(
 """
 )
 
-st.subheader("Perturbation des effectifs (méthode de la clé de cellule)")
+st.header(titles["perturbation"], anchor="perturbation")
 st.markdown(methodology.PERTURBATION_FR)
 display.table(
     methodology.perturbation_table(),
@@ -114,20 +123,12 @@ display.table(
     protection=None,  # the published table itself: no person behind it
 )
 
-st.subheader("Registre des indicateurs")
-frame = pl.DataFrame(
-    [
-        {
-            "indicateur": i.key,
-            "libelle": i.label,
-            "famille": registry.FAMILIES[i.family],
-            "unite": i.unit,
-            "cible": i.target(cfg),
-            "reference": i.reference(cfg),
-            "definition": i.definition,
-        }
-        for i in registry.INDICATORS
-    ],
-    schema_overrides={"cible": pl.Float64, "reference": pl.Float64},
+st.header(titles["registre"], anchor="registre")
+display.table(
+    methodology.registry_frame(cfg),
+    name="registre_indicateurs",
+    key="registre",
+    protection=None,  # definitions and targets, no person behind them
+    show=methodology.registry_show(cfg),
+    alt="Registre des indicateurs : libellé, code, famille, unité, cible, référence, définition",
 )
-display.table(frame, name="registre_indicateurs", key="registre", protection=None)

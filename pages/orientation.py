@@ -44,7 +44,8 @@ components.headline_cards(data.pilot_vs_rest(view, HEADLINE), cfg)
 st.caption(
     f"Cohorte : {COHORT}. Flèche verte : écart pilote − reste dans le sens souhaité ; "
     "p-valeur du test de comparaison (log-rank pour la médiane, Welch pour la moyenne, test z "
-    "pour les parts). Survolez le « ? » d'une carte pour la cible, l'intervalle et la définition."
+    "pour les parts). Chaque carte dit si la cible est atteinte ; son « ? » donne l'intervalle "
+    "et la définition."
 )
 
 # ----------------------------------------------------------------------- delay distribution
@@ -59,11 +60,11 @@ with left:
         name="delais_orientation_par_classe",
         key="orient_hist",
         protection=orientation_charts.HISTOGRAM_PROTECTION,
-        keys=["delai_orientation_moyen"],
         alt=f"Diagramme en barres de la répartition des délais entre l'ouverture des droits et "
         f"la première orientation, par classe de jours, pour {pilot} et le reste du "
         f"département ({COHORT}, personnes orientées).",
     )
+    orientation_charts.delay_histogram_definition(ORIENTATION_WITHIN_DAYS)
 with right:
     display.chart(
         partial(orientation_charts.delay_box, cfg=cfg, within_days=ORIENTATION_WITHIN_DAYS),
@@ -118,6 +119,7 @@ for column, key, days in (
                 days=days,
                 cfg=cfg,
                 period=view.period,
+                snapshot=view.date,
             ),
             orientation_charts.entry_month_series(entry, key),
             name=f"{key}_par_mois_entree",
@@ -142,6 +144,7 @@ orientation_charts.contract_block(
     cfg=cfg,
     period=view.period,
     cohort=COHORT,
+    snapshot=view.date,
 )
 
 # ------------------------------------------------------------ modalities and organisms

@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 
 ctx = layout.page("Qualité des données")
 
+
+def show_raw(frame: pl.DataFrame, key: str | None = None) -> None:
+    """French headers and table names, counts with thousands separators."""
+    shown = display.readable(frame)
+    st.dataframe(shown.frame, key=key, **shown.options)
+
+
 st.subheader("Snapshots disponibles")
 snapshots = views.snapshots_table(data.statuses(ctx.data_dir))
 st.dataframe(snapshots, hide_index=True, column_config=views.snapshots_columns())
@@ -34,10 +41,10 @@ c3.metric(
     fmt.number(counts["ecartees"].sum()),
     help="Exclues de tous les indicateurs, jamais supprimées en silence : détail ci-dessous.",
 )
-st.dataframe(counts, hide_index=True)
+show_raw(counts)
 
 st.subheader("Lignes écartées par règle")
-st.dataframe(views.rules_table(ctx.snap.quality), hide_index=True)
+show_raw(views.rules_table(ctx.snap.quality))
 st.caption(
     f"Codes descriptifs inconnus et années de naissance invraisemblables, lus comme vides "
     f"(personne conservée) : **{fmt.number(ctx.snap.code_inconnu)}** bénéficiaires."
@@ -55,12 +62,7 @@ if unknown.height:
         "Compléter le référentiel pour les y rattacher.",
         icon=":material/location_off:",
     )
-    st.dataframe(
-        unknown,
-        hide_index=True,
-        column_config=views.unknown_communes_columns(),
-        key="qualite_communes_inconnues",
-    )
+    show_raw(unknown, key="qualite_communes_inconnues")
 else:
     st.success(
         "Toutes les communes de résidence figurent dans le référentiel.", icon=":material/check:"
@@ -190,8 +192,6 @@ if corrections.height:
     with st.expander("Détail des valeurs corrigées", icon=":material/table:"):
         detail = changes["corrections_detail"]
         st.caption(views.detail_caption(detail.height))
-        st.dataframe(
-            detail.head(views.DETAIL_ROWS), hide_index=True, key="qualite_corrections_detail"
-        )
+        show_raw(detail.head(views.DETAIL_ROWS), key="qualite_corrections_detail")
 else:
     st.success("Aucune ligne corrigée.", icon=":material/check:")

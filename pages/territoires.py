@@ -104,17 +104,24 @@ st.caption(maps.map_caption(ind, level))
 # --------------------------------------------------------------------------- full table
 
 st.subheader(f"Tous les indicateurs par {cc.level_word(level)}")
+intervals = st.toggle("Afficher les intervalles de confiance à 95 %", key="territoires_ic")
 st.caption(
-    "Valeur et intervalle de confiance à 95 % entre parenthèses (parts en %). « Reste du "
-    f"département » : tous les territoires sauf {pilot} ; « Ensemble » : tous les bénéficiaires."
+    f"Une ligne par {cc.level_word(level)} ; cliquer sur l'en-tête d'une colonne pour trier "
+    "(le survol de l'en-tête donne la cible et la définition). « Reste du département » : tous "
+    f"les territoires sauf {pilot} ; « Ensemble » : tous les bénéficiaires. Case vide : valeur "
+    f"masquée (« < {cfg.suppression_threshold} », secret statistique) ou non calculable ; le "
+    "fichier téléchargé les distingue."
 )
 safe_table = display.protect(table, display.INDICATOR_FRAME)
+shown_table = cc.show_table(safe_table, cfg=cfg, level=level, pilots=pilots, intervals=intervals)
 display.table(
     table,
     name=f"indicateurs_par_{level}",
     key="territoires_tableau",
-    show=cc.show_table(safe_table, cfg=cfg, level=level, pilots=pilots),
+    show=shown_table,
+    column_config=cc.table_columns(shown_table, cfg=cfg, level=level),
     keys=list(registry.KEYS),
+    alt=f"Tous les indicateurs par {cc.level_word(level)}, une ligne par {cc.level_word(level)}",
 )
 
 # --------------------------------------------------------------------------- pilot vs rest

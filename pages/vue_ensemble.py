@@ -32,7 +32,9 @@ weekly = display.protect(data.intensity_by_month(view, (pilot, reste)), display.
 
 
 components.headline_cards(
-    data.pilot_vs_rest(view, KEYS), cfg, trend=components.pilot_trend((stock, entry, weekly), pilot)
+    data.pilot_vs_rest(view, KEYS),
+    cfg,
+    trend=components.pilot_trend((stock, entry, weekly), pilot, snapshot=view.date),
 )
 st.caption(
     "Courbe de chaque carte : valeur mensuelle du pilote depuis le lancement (stock en fin de "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import browser, playwright_api, server  # noqa: F401 (fixtures)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -23,6 +23,8 @@ import pytest
 
 from tests import attacks
 
+pytestmark = pytest.mark.slow  # heavy: run by make test after the fast group
+
 MINORITY = 0.5
 
 

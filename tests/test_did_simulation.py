@@ -14,6 +14,8 @@ from metrics.base import Period
 from queries.snapshots import latest_valid_snapshot, load_snapshot
 from sample_data import parameters
 
+pytestmark = pytest.mark.slow  # heavy: run by make test after the fast group
+
 
 @pytest.fixture(scope="module")
 def did(generated_sample: Path) -> dict[str, dict]:

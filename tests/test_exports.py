@@ -102,3 +102,29 @@ def test_precise_columns_on_request_with_a_reason(tmp_path) -> None:  # type: ig
     rows = _csv_rows(out)
     assert [r["nom_commune"] for r in rows] == ["Laon", "Saint-Quentin"]
     assert [r["date_ouverture_droits"] for r in rows] == ["2024-03-17", "2023-12-01"]
+
+
+def test_the_row_export_puts_a_label_beside_each_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = PERSON_ROWS.with_columns(
+        sexe=pl.Series(["f", None]),
+        tranche_age=pl.Series(["moins_de_30", "50_plus"]),
+        modalite=pl.Series(["socio_professionnel", None]),
+    )
+    ctx = ExportContext(user="u", role="evaluateur", snapshot="2024-12-31", format="csv")
+    out = exports.cohort_row_export(rows, audit=ctx, log_path=str(tmp_path / "a.jsonl"))
+    header = out.columns
+    for code in ("sexe", "tranche_age", "modalite"):
+        assert header[header.index(code) + 1] == f"{code}_libelle"  # right beside its code
+    by_epci = {r["code_epci"]: r for r in _csv_rows(out)}
+    laon, sq = by_epci["200043495"], by_epci["200071892"]
+    assert (laon["sexe"], laon["sexe_libelle"]) == ("f", "Femme")
+    assert (laon["tranche_age"], laon["tranche_age_libelle"]) == ("moins_de_30", "Moins de 30 ans")
+    assert laon["modalite_libelle"] == "Socio-professionnelle"
+    assert (sq["sexe"], sq["sexe_libelle"], sq["modalite_libelle"]) == (
+        "",
+        "",
+        "",
+    )  # empty stays empty
+    # codes, pseudonymisation and minimisation unchanged: no commune, months, a pseudonym
+    assert "pseudonyme" in header and "code_commune" not in header
+    assert "mois_ouverture_droits" in header

@@ -316,8 +316,63 @@ def test_the_definition_file_lists_the_columns_of_the_file() -> None:
     criteria = Criteria(spec=CohortSpec(), periode="aucune", params={})
     default = definition_document(view, criteria, "aucun critère supplémentaire", None)
     assert default["colonnes_precises"] == []
-    assert list(default["colonnes"]) == list(minimisation.dictionary())
+    from dashboard import labels
+
+    assert list(default["colonnes"]) == list(labels.with_label_columns(minimisation.dictionary()))
+    assert (
+        list(default["colonnes"]).index("sexe_libelle")
+        == list(default["colonnes"]).index("sexe") + 1
+    )  # each label right after its code, as in the file
     assert "mois_fin_droits" in default["colonnes"] and "code_commune" not in default["colonnes"]
     precise = definition_document(view, criteria, "…", None, frozenset({"commune"}))
     assert precise["colonnes_precises"] == ["code_commune", "nom_commune"]
     assert "nom_commune" in precise["colonnes"] and "date_fin_droits" not in precise["colonnes"]
+
+
+def test_the_journal_shows_new_exports_by_itself(
+    app_on_sample, deferred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A row download writes its audit line when the browser fetches the file, after the
+    page was drawn (the buttons do not rerun it): the journal is a fragment that reads the
+    log again by itself (and on « Actualiser »), so three exports appear, newest first."""
+    import streamlit as st
+
+    import config
+
+    log = tmp_path / "journal" / "audit.jsonl"  # a fresh log, not the session's
+    monkeypatch.setenv("RSA_AUDIT_LOG", str(log))
+    config.get_config.cache_clear()
+    refresh: list[object] = []
+    original = st.fragment
+
+    def fragment(func=None, *, run_every=None):  # type: ignore[no-untyped-def]
+        refresh.append(run_every)
+        return original(func, run_every=run_every)
+
+    monkeypatch.setattr(st, "fragment", fragment)
+    at = app_on_sample(PAGE, c_droits="clos")
+    assert not at.exception
+    assert any(r for r in refresh)  # the journal refreshes itself (run_every)
+    assert any("Aucun export de lignes" in i.value for i in at.info)
+    assert not [d for d in at.dataframe if "motif" in d.value.columns]
+    files = {
+        n.rsplit(".", 1)[1]: fn for n, fn in deferred.items() if n.startswith("cohorte_lignes")
+    }
+    for ext in ("csv", "xlsx", "parquet"):  # three clicks, after the page was drawn
+        files[ext]()
+    at.button(key="journal_actualiser").click().run()  # what the fragment's timer does
+    assert not at.exception
+    journal = next(d.value for d in at.dataframe if "motif" in d.value.columns)
+    assert journal["format"].tolist() == ["parquet", "xlsx", "csv"]  # newest first
+    assert journal["lignes"].tolist() == [size(at)] * 3
+    assert not any("Aucun export de lignes" in i.value for i in at.info)
+    # the audit log's place on the server is never shown
+    texts = [
+        *(
+            e.value
+            for kind in ("markdown", "caption", "info", "warning", "error")
+            for e in at.get(kind)
+        ),
+        journal.to_string(),
+    ]
+    assert not [t for t in texts if str(log.parent) in str(t) or "audit.jsonl" in str(t)]

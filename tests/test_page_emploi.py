@@ -186,13 +186,13 @@ def test_page_shows_curves_contracts_cohorts_and_territories(app_on_sample) -> N
     assert at.title[0].value == "Sorties vers l'emploi"
     got = metrics(at)
     assert list(got) == [
-        "Emploi à 6 mois — Laonnois",
-        "Emploi durable à 6 mois — Laonnois",
-        "Emploi à 12 mois — Laonnois",
-        "Sortie du RSA à 12 mois — Laonnois",
+        "Emploi à 6 mois",
+        "Emploi durable à 6 mois",
+        "Emploi à 12 mois",
+        "Sortie du RSA à 12 mois",
     ]
-    assert got["Emploi à 6 mois — Laonnois"][0].endswith("%")
-    assert got["Emploi à 6 mois — Laonnois"][1].endswith("pts vs reste")
+    assert got["Emploi à 6 mois"][0].endswith("%")
+    assert got["Emploi à 6 mois"][1].endswith("pts vs reste")
     # 2 curves, contracts, 2 cohort charts (+ 2 in the expander), territories
     assert len(at.get("plotly_chart")) == 8
     text = " ".join(m.value for m in at.markdown)
@@ -225,7 +225,7 @@ def test_url_filter_changes_the_figures_and_round_trips(app_on_sample) -> None:
     assert not women.exception
     assert women.query_params["sexe"] == "f"
     assert women.query_params["du"] == "2023-01-01"
-    label = "Emploi à 6 mois — Laonnois"
+    label = "Emploi à 6 mois"
     assert metrics(women)[label] != everyone[label]
     assert "sexe : Femme" in women.caption[0].value
 

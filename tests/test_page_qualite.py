@@ -5,6 +5,7 @@ snapshots of tests/test_diff.py (plus a broken one between them), and on a gener
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_changes_since_the_previous_valid_snapshot(data_dir: Path) -> None:
     tables = [df.value for df in at.dataframe]
     changes = next(t for t in tables if "Ajoutées" in t.columns)
     assert changes["Table"].tolist()[0] == "Bénéficiaires"
-    assert changes["Disparues"].tolist() == ["2", "2", "3", "1", "0", "0"]
+    assert changes["Disparues"].tolist() == [2, 2, 3, 1, 0, 0]  # numbers: they sort as such
     fixes = next(t for t in tables if "Colonne" in t.columns)
     assert set(fixes["Colonne"]) == {
         "date_fin_droits",
@@ -113,3 +114,35 @@ def test_on_a_generated_sample(app_on_sample) -> None:  # type: ignore[no-untype
     # another pair of snapshots, other figures
     assert metrics(latest)["Lignes lues"] != metrics(earlier)["Lignes lues"]
     assert metrics(latest)["Lignes corrigées"] != metrics(earlier)["Lignes corrigées"]
+
+
+def column_config(df) -> dict:  # type: ignore[no-untyped-def]
+    """The column configuration a dataframe was drawn with (name -> settings)."""
+    return json.loads(df.proto.columns)
+
+
+def test_tables_read_in_french_with_thousands_separators(data_dir: Path) -> None:
+    at = open_page()
+    assert not at.exception
+    frames = list(at.dataframe)
+    rows = next(d for d in frames if "ecartees" in d.value.columns)
+    config = column_config(rows)
+    # French headers and table names; counts formatted (« 623 390 »), not raw
+    assert config["lues"]["label"] == "Lignes lues"
+    assert config["ecartees"]["label"] == "Lignes écartées"
+    assert config["lues"]["type_config"]["format"] == "localized"
+    assert rows.value["table_libelle"].tolist()[0] == "Bénéficiaires"
+    assert "table" not in rows.proto.column_order  # the code stays behind its label
+    rules = next(d for d in frames if "code_regle" in d.value.columns)
+    rules_config = column_config(rules)
+    assert rules_config["code_regle"]["label"] == "Règle (code)"
+    assert rules_config["lignes"]["type_config"]["format"] == "localized"
+    # the display tables of changes: numbers, formatted, the table name pinned
+    changes = next(d for d in frames if "Ajoutées" in d.value.columns)
+    changes_config = column_config(changes)
+    assert changes_config["Ajoutées"]["type_config"]["format"] == "localized"
+    assert changes_config["Table"]["pinned"] is True
+    # the caption names tables and key columns in French
+    captions = " ".join(c.value for c in at.caption)
+    assert "Bénéficiaires (identifiant du bénéficiaire)" in captions
+    assert "id_beneficiaire" not in captions

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -78,6 +79,11 @@ def spec(at, index: int) -> dict:
     return json.loads(at.get("plotly_chart")[index].proto.spec)
 
 
+def column_config(df) -> dict:  # type: ignore[no-untyped-def]
+    """The column configuration a dataframe was drawn with (name -> settings)."""
+    return json.loads(df.proto.columns)
+
+
 def test_map_is_offline_and_covers_every_commune(app_on_sample) -> None:
     at = app_on_sample(PAGE)
     assert not at.exception
@@ -99,12 +105,10 @@ def test_map_is_offline_and_covers_every_commune(app_on_sample) -> None:
             assert set(t["locations"]) <= ids
     names = [t.get("name") for t in fig["data"]]
     assert "Territoire pilote (Laonnois)" in names
-    # the full table: every indicator × 6 territoires, the rest and Ensemble
+    # the full table: one row per territoire, the rest and Ensemble; one numeric column per
+    # indicator (sorted as numbers), the territoire pinned
     full = at.dataframe[2].value
-    assert len(full) == len(registry.INDICATORS)
-    assert list(full.columns) == [
-        "Indicateur",
-        "Cible",
+    assert full["Territoire"].tolist() == [
         "Laonnois",
         "Chaunois",
         "Saint-Quentinois",
@@ -114,6 +118,14 @@ def test_map_is_offline_and_covers_every_commune(app_on_sample) -> None:
         RESTE,
         "Ensemble",
     ]
+    assert list(full.columns) == ["Territoire", *(i.label for i in registry.INDICATORS)]
+    assert full["Orientés en 30 jours"].dtype == "float64"
+    config = column_config(at.dataframe[2])
+    assert config["Territoire"]["pinned"] is True
+    share = config["Orientés en 30 jours"]
+    assert share["type_config"]["format"] == "percent"
+    assert "cible" in share["help"].lower()
+    assert config["Délai médian d'orientation"]["label"] == "Délai médian d'orientation (jours)"
     # the tests and the DiD tables
     tests = at.dataframe[4].value
     assert len(tests) == sum(i.compared for i in registry.INDICATORS)
@@ -137,8 +149,9 @@ def test_level_and_indicator_come_from_the_url(app_on_sample) -> None:
     assert at.query_params["niveau"] == "epci"
     assert at.query_params["indicateur"] == "taux_emploi_6m"
     full = at.dataframe[2].value
-    assert len(full.columns) == 2 + 19 + 1 + 2  # 19 EPCI of Aisne + 1 of the Somme, Reste, Ens.
-    assert "CA du Pays de Laon (pilote)" in full.columns
+    assert len(full) == 19 + 1 + 2  # 19 EPCI of Aisne + 1 of the Somme, Reste, Ensemble
+    assert full.columns[0] == "EPCI"
+    assert "CA du Pays de Laon (pilote)" in full["EPCI"].tolist()
     # the ranking: every EPCI with a value, the rest and Ensemble (its data: 22 rows)
     ranking, behind = spec(at, 1)["data"][0], at.dataframe[1].value
     assert len(behind) == 22
@@ -149,7 +162,7 @@ def test_level_and_indicator_come_from_the_url(app_on_sample) -> None:
     assert not at.exception
     assert "niveau" not in at.query_params
     assert at.query_params["indicateur"] == "taux_emploi_6m"
-    assert len(at.dataframe[2].value.columns) == 10
+    assert len(at.dataframe[2].value) == 8
 
 
 def test_a_filter_changes_the_map_and_tests(app_on_sample) -> None:
@@ -161,9 +174,10 @@ def test_a_filter_changes_the_map_and_tests(app_on_sample) -> None:
     names = [t.get("name") for t in spec(pilot_only, 0)["data"]]
     assert "Sans valeur" in names
     assert "Sans valeur" not in [t.get("name") for t in spec(everyone, 0)["data"]]
-    full_all, full_pilot = everyone.dataframe[2].value, pilot_only.dataframe[2].value
-    assert (full_pilot["Chaunois"] == "–").all()
-    assert (full_all["Chaunois"] != "–").any()
+    full_all = everyone.dataframe[2].value.set_index("Territoire")
+    full_pilot = pilot_only.dataframe[2].value.set_index("Territoire")
+    assert full_pilot.loc["Chaunois"].isna().all()  # no value (shown « – »)
+    assert full_all.loc["Chaunois"].notna().any()
     # no rest: no test, no DiD estimate, no error
     assert (pilot_only.dataframe[4].value["p-valeur"] == "–").all()
     assert (pilot_only.dataframe[-1].value["Différence de différences"] == "–").all()
@@ -194,3 +208,95 @@ def test_missing_outlines_say_so_and_keep_the_rest(no_geojson: Path) -> None:
     # no map, the rest of the page is there
     assert len(at.get("plotly_chart")) == 3
     assert len(at.dataframe[-1].value) == len(registry.DID_KEYS)
+
+
+# --------------------------------------------------------------------------- sortable tables
+
+
+def test_tables_by_group_hold_numbers_one_row_per_group() -> None:
+    from config import get_config
+    from dashboard import comparison_charts as cc
+    from dashboard import employment_charts, labels
+
+    safe = pl.DataFrame(
+        {
+            "indicator": ["taux_emploi_6m", "taux_emploi_6m", "delai_orientation_median"],
+            "group": [PILOT, "Chaunois", PILOT],
+            "value": [0.42, None, 26.0],  # Chaunois masked (null after protection)
+            "numerator": [42.0, None, 80.0],
+            "denominator": [100.0, None, 120.0],
+            "ci_low": [0.33, None, None],
+            "ci_high": [0.52, None, None],
+        }
+    )
+    cfg = get_config()
+    shown = cc.show_table(safe, cfg=cfg, level="territoire", pilots=set(), intervals=True)
+    assert shown.columns == [
+        "Territoire",
+        "Délai médian d'orientation",
+        "Délai médian d'orientation — IC 95 %",
+        "Emploi à 6 mois",
+        "Emploi à 6 mois — IC 95 %",
+    ]
+    assert shown["Territoire"].to_list() == [PILOT, "Chaunois"]
+    assert shown["Emploi à 6 mois"].to_list() == [0.42, None]  # a number, never « < 11 »
+    assert shown["Emploi à 6 mois — IC 95 %"].to_list()[1] == "–"
+    config = cc.table_columns(shown, cfg=cfg, level="territoire")
+    assert config["Territoire"]["pinned"] is True
+    assert config["Emploi à 6 mois"]["type_config"]["format"] == "percent"
+    # the employment table: numbers too, formatted from the column names
+    table = employment_charts.territories_table(safe, ["taux_emploi_6m"])
+    assert table.schema["Emploi à 6 mois"] == pl.Float64
+    assert table.schema["Emploi à 6 mois — personnes"] == pl.Float64
+    inferred = labels.display_config(table)
+    assert inferred["Territoire"]["pinned"] is True
+    assert inferred["Emploi à 6 mois"]["type_config"]["format"] == "percent"
+    assert inferred["Emploi à 6 mois — personnes"]["type_config"]["format"] == "localized"
+
+
+def test_masked_cells_of_the_table_are_empty_for_the_prefecture(app_on_sample) -> None:  # type: ignore[no-untyped-def]
+    at = app_on_sample(PAGE, role="prefecture", niveau="epci")
+    assert not at.exception
+    full = at.dataframe[2].value
+    assert full.drop(columns="EPCI").isna().any().any()  # small EPCI: masked, shown « – »
+    assert not full.drop(columns="EPCI").map(lambda v: isinstance(v, str)).any().any()
+    assert any("Case vide : valeur masquée" in c.value for c in at.caption)
+    assert any("masquées" in c.value for c in at.caption)
+
+
+# --------------------------------------------------------------------------- EPCI filter
+
+LAON = "200043495"  # CA du Pays de Laon (Laonnois)
+CHAUNY = "200071785"  # CA Chauny-Tergnier-La Fère (Chaunois)
+
+
+def test_captions_name_the_epci_not_their_siren_code(app_on_sample) -> None:  # type: ignore[no-untyped-def]
+    at = app_on_sample(PAGE, epci=[LAON])
+    assert not at.exception
+    source = at.caption[0].value
+    assert "EPCI : Communauté d'agglomération du Pays de Laon" in source
+    assert LAON not in source
+
+
+def test_the_epci_list_follows_the_territoire(app_on_sample) -> None:  # type: ignore[no-untyped-def]
+    # a link asking for an EPCI of another territoire: dropped, with a French notice
+    at = app_on_sample(PAGE, territoire=["Laonnois"], epci=[LAON, CHAUNY])
+    assert not at.exception
+    epci = at.sidebar.multiselect(key="filter_epci")
+    assert "Communauté d'agglomération du Pays de Laon" in epci.options
+    assert len(epci.options) == 6  # the 6 EPCI of the Laonnois, by name
+    assert epci.value == [LAON]
+    assert at.query_params["epci"] in (LAON, [LAON])
+    notices = " ".join(i.value for i in at.info)
+    assert "EPCI retiré(s) du filtre car hors du territoire choisi (Laonnois)" in notices
+    assert "Chauny" in notices
+    # choosing another territoire drops the Laonnois EPCI too, with the notice
+    at.sidebar.multiselect(key="filter_territoire").set_value(["Chaunois"]).run()
+    assert not at.exception
+    epci = at.sidebar.multiselect(key="filter_epci")
+    assert epci.value == [] and len(epci.options) == 1
+    assert "epci" not in at.query_params
+    assert "Pays de Laon" in " ".join(i.value for i in at.info)
+    # no territoire: every EPCI again
+    at.sidebar.multiselect(key="filter_territoire").set_value([]).run()
+    assert len(at.sidebar.multiselect(key="filter_epci").options) == 20

@@ -1,0 +1,170 @@
+"""Every page, as each role, at 1440 px and 390 px, in a real browser with axe-core.
+
+The app is served by ``streamlit run`` on the small generated sample (the fixtures of
+tests/test_browser.py) and driven by Debian's Chromium through Playwright. For each role of
+the demo (chosen in the sidebar, as a user would) and each page it may see, at both widths:
+
+- zero WCAG 2.1 A / AA violations reported by axe-core (bundled by ``axe-playwright-python``,
+  nothing downloaded);
+- ``<html lang="fr">``;
+- none of the English interface strings of :data:`dashboard.frontend.ENGLISH_STRINGS`
+  (Streamlit's and Plotly's defaults) in the page's text or accessible names;
+- no request leaving the machine.
+
+On « Vue d'ensemble », the target marks sit on the bars of the indicators that have a target.
+Marked ``slow``: ``make test`` runs it after the fast group.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard.frontend import ENGLISH_STRINGS
+from dashboard.pages import pages_for
+from tests.browser_support import PAGE_S, is_local, open_sidebar, wait_script_done
+
+pytestmark = pytest.mark.slow
+
+WIDTHS = {"ordinateur": (1440, 1000), "telephone": (390, 844)}
+ROLE_LABELS = {"direction": "Direction", "prefecture": "Préfecture", "evaluateur": "Évaluateur"}
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _axe():  # type: ignore[no-untyped-def]
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.skip("axe-playwright-python (requirements-dev.txt) is not installed")
+    return Axe()
+
+
+def _choose_role(page, role: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text="Rôle (démonstration)"
+    ).click()
+    page.get_by_role("option", name=ROLE_LABELS[role]).click()
+    wait_script_done(page)
+
+
+def _goto(page, title: str, url: str) -> None:  # type: ignore[no-untyped-def]
+    open_sidebar(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.locator("h1", has_text=title).first.wait_for()  # the default page keeps « / »
+    wait_script_done(page)
+    page.wait_for_timeout(1500)  # Plotly draws after the script has finished
+    wait_script_done(page)
+
+
+def _english(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """English interface strings in the text, aria-labels, titles or placeholders."""
+    found = page.evaluate(
+        """(strings) => {
+            const seen = [];
+            const attrs = ['aria-label', 'title', 'placeholder', 'data-title'];
+            const texts = [document.body.innerText];
+            for (const el of document.querySelectorAll('*')) {
+                for (const a of attrs) { const v = el.getAttribute(a); if (v) texts.push(v); }
+            }
+            const all = texts.join('\\n');
+            for (const s of strings) { if (all.includes(s)) seen.push(s); }
+            return seen;
+        }""",
+        list(ENGLISH_STRINGS),
+    )
+    return list(found)
+
+
+def _violations(axe, page) -> list[str]:  # type: ignore[no-untyped-def]
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
+    # axe really ran its WCAG rules on the page (not a vacuous pass)
+    assert len(results.response["passes"]) >= 10, results.response.get("passes")
+    out = []
+    for v in results.response["violations"]:
+        targets = [n["target"] for n in v["nodes"]][:3]
+        out.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])} nœuds) {targets}")
+    return out
+
+
+@pytest.mark.parametrize("role", list(ROLE_LABELS))
+def test_every_page_accessible_and_french(browser, server: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    axe = _axe()
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    requests: list[str] = []
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if is_local(route.request.url) else route.abort(),
+    )
+    page = context.new_page()
+    page.set_default_timeout(PAGE_S * 1000)
+    page.on("request", lambda r: requests.append(r.url))
+    problems: dict[str, list[str]] = {}
+    try:
+        page.goto(server + "/", wait_until="load", timeout=PAGE_S * 1000)
+        wait_script_done(page)
+        if role != "direction":  # the demo starts as direction
+            _choose_role(page, role)
+        for spec in pages_for(role):
+            for width, (w, h) in WIDTHS.items():
+                page.set_viewport_size({"width": 1440, "height": 1000})
+                _goto(page, spec.title, spec.url)
+                if width == "telephone":
+                    page.set_viewport_size({"width": w, "height": h})
+                    page.wait_for_timeout(800)
+                where = f"{spec.url} · {width}"
+                issues = [f"axe : {v}" for v in _violations(axe, page)]
+                lang = page.evaluate("document.documentElement.lang")
+                if lang != "fr":
+                    issues.append(f'<html lang="{lang}">')
+                issues += [f"anglais : « {s} »" for s in _english(page)]
+                errors = page.locator('[data-testid="stException"]')
+                if errors.count():
+                    issues.append("exception : " + errors.first.inner_text()[:300])
+                if issues:
+                    problems[where] = issues
+        outside = sorted({u for u in requests if not is_local(u)})
+        assert not outside, f"requests left the machine: {outside}"
+    finally:
+        context.close()
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_target_marks_on_the_bars_they_belong_to(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """The drawn figure of « Vue d'ensemble »: every target mark's category is a bar of an
+    indicator with a target, and every such bar has its mark."""
+    from config import load_config
+    from metrics import registry
+
+    cfg = load_config()
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(PAGE_S * 1000)
+    try:
+        page.goto(f"{server}/vue-ensemble", wait_until="load", timeout=PAGE_S * 1000)
+        wait_script_done(page)
+        page.wait_for_selector(".js-plotly-plot", state="attached")
+        page.wait_for_timeout(1500)
+        figures = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
+                data: (p.data || []).map(t => ({name: t.name, type: t.type,
+                    x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null,
+                    meta: t.meta || null})),
+            }))"""
+        )
+    finally:
+        context.close()
+    labels = {i.label: i for i in registry.INDICATORS}
+    checked = 0
+    for fig in figures:
+        traces = fig["data"]
+        targets = [t for t in traces if (t["name"] or "").lower().startswith("cible")]
+        bars = [t for t in traces if t["type"] == "bar"]
+        if not targets or not bars:
+            continue
+        categories = {c for t in bars for c in (t["y"] or []) + (t["x"] or []) if c in labels}
+        marked = {c for t in targets for c in (t["y"] or []) + (t["x"] or []) if c in labels}
+        with_target = {c for c in categories if labels[c].target(cfg) is not None}
+        assert marked == with_target, (marked, with_target)
+        checked += 1
+    assert checked >= 1, "no bar chart with target marks found on « Vue d'ensemble »"
