@@ -305,9 +305,11 @@ def is_incomplete(month: dt.date, snapshot: dt.date, days_after: int = 0) -> boo
     return month >= incomplete_from(snapshot, days_after)
 
 
-def _incomplete_note(fig: go.Figure) -> None:
+def corner_note(fig: go.Figure, text: str) -> None:
+    """A short note in the top right corner, above the plot (what marks an incomplete
+    month, for one)."""
     fig.add_annotation(
-        text=INCOMPLETE_NOTE,
+        text=text,
         xref="paper",
         yref="paper",
         x=1,
@@ -412,7 +414,7 @@ def lines_with_band(
     if percent:
         percent_axis(fig)
     if late_points:
-        _incomplete_note(fig)
+        corner_note(fig, INCOMPLETE_NOTE)
     return fig
 
 

@@ -411,17 +411,7 @@ def monthly_figure(
                     for t, f in zip(trace.hovertext, flags, strict=True)
                 ]
         if late:
-            fig.add_annotation(
-                text="Hachures : mois en cours, incomplet",
-                xref="paper",
-                yref="paper",
-                x=1,
-                y=1,
-                xanchor="right",
-                yanchor="bottom",
-                showarrow=False,
-                font={"size": 11, "color": "#444444"},
-            )
+            charts.corner_note(fig, "Hachures : mois en cours, incomplet")
     return charts.date_axis(fig)
 
 

@@ -91,12 +91,9 @@ FKEY = "fkey"  # the household key (counts of foyers)
 # --------------------------------------------------------------------------- cell keys
 
 
-def keyed(frame_or_columns: pl.DataFrame | list[str] | tuple[str, ...] | set[str]) -> bool:
+def keyed(frame: pl.DataFrame) -> bool:
     """Whether cell keys can be computed (the frame carries record keys)."""
-    cols = (
-        frame_or_columns.columns if isinstance(frame_or_columns, pl.DataFrame) else frame_or_columns
-    )
-    return RKEY in cols
+    return RKEY in frame.columns
 
 
 def count_len(name: str, has_keys: bool, key: str = RKEY) -> list[pl.Expr]:
@@ -204,18 +201,21 @@ def table_summary() -> pl.DataFrame:
     )
 
 
+@lru_cache(maxsize=1)
+def _lookup() -> tuple[pl.Series, pl.Series]:
+    """(position, noise) of every (pcv, ckey) of the table, position = (pcv − 1) · 256 + ckey
+    (built once: the table never changes while the app runs)."""
+    noise = ptable().sort("pcv", "ckey")["pvalue"]
+    return pl.Series(range(noise.len()), dtype=pl.Int64), noise
+
+
 def noise_expr(count: pl.Expr, key: pl.Expr) -> pl.Expr:
     """The noise of a count given its cell key, from the table (0 for a zero or null count).
     A vectorised look-up: the table is small (PCV_MAX × 256 values)."""
-    table = ptable().sort("pcv", "ckey")["pvalue"].to_list()
+    positions, noise = _lookup()
     pcv = count.round(0).cast(pl.Int64).clip(0, PCV_MAX)
     index = (pcv - 1) * KEY_RANGE + (key.cast(pl.Int64) % KEY_RANGE)
-    lookup = pl.Series("ptable", table, dtype=pl.Int64)
-    return (
-        pl.when(pcv >= 1)
-        .then(index.replace_strict(pl.Series(range(len(table)), dtype=pl.Int64), lookup, default=0))
-        .otherwise(0)
-    )
+    return pl.when(pcv >= 1).then(index.replace_strict(positions, noise, default=0)).otherwise(0)
 
 
 def perturbed(count: pl.Expr, key: pl.Expr) -> pl.Expr:
@@ -237,6 +237,7 @@ class MissingCellKeys(RuntimeError):
     programming error, never shown raw to a user)."""
 
 
+@lru_cache(maxsize=1)
 def _indicator_roles() -> pl.DataFrame:
     """How each indicator's row of the tidy table is perturbed, from the registry's kind and
     unit: which of numerator and denominator are counts, and how the value follows
@@ -303,7 +304,7 @@ def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den > 0).then(num / den)
 
 
-def _perturb_indicators(frame: pl.DataFrame, spec) -> pl.DataFrame:
+def _perturb_indicators(frame: pl.DataFrame) -> pl.DataFrame:
     roles = _indicator_roles()
     df = frame.join(roles, on="indicator", how="left", maintain_order="left").with_columns(
         pl.col("__num_count", "__den_count").fill_null(True),
@@ -378,7 +379,7 @@ def perturb(frame: pl.DataFrame, spec) -> pl.DataFrame:
     if frame.is_empty() or not counts:
         return drop_keys(frame)
     if indicator_table:
-        return drop_keys(_perturb_indicators(frame, spec))
+        return drop_keys(_perturb_indicators(frame))
     df = frame.with_columns(
         perturbed(pl.col(c), pl.col(ck(c))).cast(frame.schema[c]).alias(c) for c in counts
     )
