@@ -22,6 +22,27 @@ def stock(people: pl.DataFrame, s: int) -> pl.DataFrame:
     return people.filter(pl.col("o") <= s, pl.col("f").is_null() | (pl.col("f") > s))
 
 
+def stock_flags(people: pl.DataFrame, s: int) -> pl.DataFrame:
+    """P_dd with its seniority S − O in days: the frame the coverage shares are read on."""
+    return stock(people, s).filter(pl.col("soumis_dd")).with_columns(seniority=s - pl.col("o"))
+
+
+def share_rules(s: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """The coverage shares as (denominator, numerator) conditions over :func:`stock_flags`,
+    in registry order (written once: indicator rows and person-level outcomes)."""
+    oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)
+    rules = {
+        "part_orientes_stock": (pl.lit(True), oriented),
+        "part_accompagnement_renove": (pl.lit(True), pl.col("renove")),
+    }
+    for key, (low, high) in SENIORITY.items():
+        den = pl.col("seniority") >= low
+        if high is not None:
+            den = den & (pl.col("seniority") <= high)
+        rules[key] = (den, oriented)
+    return rules
+
+
 def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) -> pl.DataFrame:
     p = stock(people, s)
     has = perturbation.keyed(membership)
@@ -57,20 +78,9 @@ def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) 
         ).cast(INDICATOR_SCHEMA)
         for key, col in (("effectif_stock", "people"), ("foyers_stock", "foyers"))
     ]
-    flags = p.filter(pl.col("soumis_dd")).with_columns(seniority=s - pl.col("o"))
-    oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)
-    parts.append(
-        share_rows("part_orientes_stock", count_by_group(flags, membership, pl.lit(True), oriented))
+    flags = stock_flags(people, s)
+    parts.extend(
+        share_rows(key, count_by_group(flags, membership, den, hit))
+        for key, (den, hit) in share_rules(s).items()
     )
-    parts.append(
-        share_rows(
-            "part_accompagnement_renove",
-            count_by_group(flags, membership, pl.lit(True), pl.col("renove")),
-        )
-    )
-    for key, (low, high) in SENIORITY.items():
-        den = pl.col("seniority") >= low
-        if high is not None:
-            den = den & (pl.col("seniority") <= high)
-        parts.append(share_rows(key, count_by_group(flags, membership, den, oriented)))
     return pl.concat(parts, how="diagonal_relaxed")

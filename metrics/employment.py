@@ -107,6 +107,22 @@ def employment_flags(people: pl.DataFrame, emplois: pl.DataFrame) -> pl.DataFram
     )
 
 
+def rate_rules(period: Period, s: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """The four rates as (denominator, numerator) conditions over :func:`employment_flags`:
+    E_H of the rate's horizon H, and the event within H days. Written once: the indicator
+    rows and the person-level outcomes (:mod:`metrics.outcomes`) both read them."""
+    rules = {}
+    for key in RATE_KEYS:
+        h = horizon(key)
+        event = pl.col(_RATE_EVENT[key])
+        hit = event.is_between(0, h) if key == "taux_sortie_rsa_12m" else event <= h
+        den = pl.col("orr").is_between(day(period.start), day(period.end)) & (
+            pl.col("orr") + h <= s
+        )
+        rules[key] = (den, hit)
+    return rules
+
+
 def employment_indicators(
     people: pl.DataFrame,
     emplois: pl.DataFrame,
@@ -116,15 +132,10 @@ def employment_indicators(
 ) -> pl.DataFrame:
     """The four rates of E_H for every group of ``membership``."""
     flags = employment_flags(people, emplois)
-    parts = []
-    for key in RATE_KEYS:
-        h = horizon(key)
-        event = pl.col(_RATE_EVENT[key])
-        hit = event.is_between(0, h) if key == "taux_sortie_rsa_12m" else event <= h
-        den = pl.col("orr").is_between(day(period.start), day(period.end)) & (
-            pl.col("orr") + h <= s
-        )
-        parts.append(share_rows(key, count_by_group(flags, membership, den, hit)))
+    parts = [
+        share_rows(key, count_by_group(flags, membership, den, hit))
+        for key, (den, hit) in rate_rules(period, s).items()
+    ]
     return pl.concat(parts, how="diagonal_relaxed")
 
 

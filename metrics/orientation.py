@@ -39,6 +39,41 @@ def entry_cohort(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
     )
 
 
+FLAG_COLUMNS = ("pid", "o", "f", "orr", "d", "ct", "modalite")
+
+
+def share_rules(s: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """The shares over people of the family, each as (denominator, numerator) conditions over
+    the entry cohort C's columns :data:`FLAG_COLUMNS`, in registry order. Written once: the
+    indicator rows and the person-level outcomes (:mod:`metrics.outcomes`) both read them."""
+    within_or = within_days("part_orientes_30j")
+    # a person who left the RSA before orientation counts as not oriented
+    oriented_in_time = (
+        pl.col("orr").is_not_null()
+        & (pl.col("orr") - pl.col("o") <= within_or)
+        & (pl.col("f").is_null() | (pl.col("orr") <= pl.col("f")))
+    )
+    within_d = within_days("part_diagnostic_15j")
+    diagnosed_in_time = pl.col("d").is_not_null() & (pl.col("d") - pl.col("o") <= within_d)
+    # engagement contract within N days (a contract before O counts as 0 days); a person who
+    # left the RSA before signing counts as not signed
+    within_ct = within_days("part_contrat_60j")
+    signed_in_time = (
+        pl.col("ct").is_not_null()
+        & (pl.max_horizontal(pl.col("ct") - pl.col("o"), pl.lit(0)) <= within_ct)
+        & (pl.col("f").is_null() | (pl.col("ct") <= pl.col("f")))
+    )
+    rules = {
+        "part_orientes_30j": (pl.col("o") <= s - within_or, oriented_in_time),
+        "part_diagnostic_15j": (pl.col("o") <= s - within_d, diagnosed_in_time),
+        "part_contrat_60j": (pl.col("o") <= s - within_ct, signed_in_time),
+    }
+    oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)
+    for modalite, key in MODALITE_KEYS.items():
+        rules[key] = (oriented, pl.col("modalite") == modalite)
+    return rules
+
+
 # The Kaplan–Meier medians of the family and the date their event is read from: first
 # orientation (Or) and engagement contract (Ct); the comparisons' log-rank reads it too.
 KM_EVENT_COLUMNS = {"delai_orientation_median": "orr", "delai_contrat_median": "ct"}
@@ -102,49 +137,11 @@ def orientation_indicators(
     # naive mean delay over the oriented of C (Or <= S), t interval
     parts.append(mean_delay_rows(cohort, membership, s))
 
-    flags = cohort.select("pid", "o", "f", "orr", "d", "ct", "modalite")
-    within_or = within_days("part_orientes_30j")
-    oriented_in_time = (
-        pl.col("orr").is_not_null()
-        & (pl.col("orr") - pl.col("o") <= within_or)
-        & (pl.col("f").is_null() | (pl.col("orr") <= pl.col("f")))
+    flags = cohort.select(*FLAG_COLUMNS)
+    parts.extend(
+        share_rows(key, count_by_group(flags, membership, den, hit))
+        for key, (den, hit) in share_rules(s).items()
     )
-    parts.append(
-        share_rows(
-            "part_orientes_30j",
-            count_by_group(flags, membership, pl.col("o") <= s - within_or, oriented_in_time),
-        )
-    )
-    within_d = within_days("part_diagnostic_15j")
-    diagnosed_in_time = pl.col("d").is_not_null() & (pl.col("d") - pl.col("o") <= within_d)
-    parts.append(
-        share_rows(
-            "part_diagnostic_15j",
-            count_by_group(flags, membership, pl.col("o") <= s - within_d, diagnosed_in_time),
-        )
-    )
-    # engagement contract within N days (a contract before O counts as 0 days); a person who
-    # left the RSA before signing counts as not signed
-    within_ct = within_days("part_contrat_60j")
-    signed_in_time = (
-        pl.col("ct").is_not_null()
-        & (pl.max_horizontal(pl.col("ct") - pl.col("o"), pl.lit(0)) <= within_ct)
-        & (pl.col("f").is_null() | (pl.col("ct") <= pl.col("f")))
-    )
-    parts.append(
-        share_rows(
-            "part_contrat_60j",
-            count_by_group(flags, membership, pl.col("o") <= s - within_ct, signed_in_time),
-        )
-    )
-    oriented = pl.col("orr").is_not_null() & (pl.col("orr") <= s)
-    for modalite, key in MODALITE_KEYS.items():
-        parts.append(
-            share_rows(
-                key,
-                count_by_group(flags, membership, oriented, pl.col("modalite") == modalite),
-            )
-        )
     return pl.concat(parts, how="diagonal_relaxed")
 
 
