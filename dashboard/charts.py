@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
@@ -131,14 +132,34 @@ def percent_axis(
     update(tickmode="array", tickvals=values, ticktext=texts, tickformat=None)
 
 
+# Characters per line of a chart's title and subtitle: what a phone's 390 px holds (a Plotly
+# title does not wrap by itself; cut longer, it would run out of the chart).
+TITLE_CHARS = 44
+SUBTITLE_CHARS = 52
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` on lines of at most ``width`` characters, broken between words (<br>)."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def top_margin(fig: go.Figure) -> int:
+    """Room above the plot for the title's and the subtitle's lines."""
+    title = fig.layout.title.text or ""
+    sub = fig.layout.title.subtitle.text or ""
+    lines = title.count("<br>") + 1
+    sub_lines = sub.count("<br>") + 1 if sub else 0
+    return 38 + 22 * lines + 19 * sub_lines
+
+
 def base_layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": wrap(title, TITLE_CHARS), "x": 0, "xanchor": "left", "font": {"size": 16}},
         separators=f",{fmt.NBSP}",  # decimal comma, no-break space between thousands
         # no per-figure template: Streamlit's theme styles the chart in the browser, and
         # merging a named template into every figure cost ~30 ms each on the server
         plot_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "b": 10},
         # the legend under everything (axis labels included, the bottom margin grows to fit
         # it): never over the title and subtitle, whatever the number of rows it wraps to
         legend={
@@ -152,6 +173,7 @@ def base_layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = F
         hoverlabel={"namelength": -1},
         font={"family": "Marianne, Arial, sans-serif"},
     )
+    fig.update_layout(margin_t=top_margin(fig))
     fig.update_yaxes(title=y_title, rangemode="tozero")
     if percent:
         percent_axis(fig)
@@ -271,8 +293,9 @@ def launch_line(fig: go.Figure, launch: dt.date, start: dt.date, end: dt.date) -
 
 
 def subtitle(fig: go.Figure, text: str) -> None:
-    """Who the chart is about, under its title (titles stay short enough for half width)."""
-    fig.update_layout(title_subtitle_text=text, margin_t=95)
+    """Who the chart is about, under its title (both wrapped to a phone's width)."""
+    fig.update_layout(title_subtitle_text=wrap(text, SUBTITLE_CHARS))
+    fig.update_layout(margin_t=top_margin(fig))
 
 
 # --------------------------------------------------------------------------- incomplete months

@@ -454,7 +454,7 @@ def profile_figure(safe: pl.DataFrame) -> go.Figure:
             )
     fig.update_layout(barmode="group", height=260 * rows, bargap=0.25)
     charts.base_layout(fig, "Profil de la cohorte et de la population filtrée (part des personnes)")
-    fig.update_layout(margin={"t": 80, "b": 10})
+    fig.update_layout(margin={"t": charts.top_margin(fig) + 20, "b": 10})
     fig.update_xaxes(rangemode="tozero")
     charts.percent_axis(fig, "x")
     fig.update_yaxes(title=None, automargin=True)

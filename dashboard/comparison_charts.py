@@ -395,7 +395,7 @@ def build_did(frame: pl.DataFrame, *, pilot: str, summary: pl.DataFrame) -> go.F
     )
     fig.update_yaxes(rangemode="tozero")
     charts.percent_axis(fig)
-    fig.update_layout(height=460, margin={"t": 70, "b": 10})
+    fig.update_layout(height=460, margin={"t": charts.top_margin(fig), "b": 10})
     return fig
 
 

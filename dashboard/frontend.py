@@ -289,6 +289,13 @@ _CSS = """
 @media (max-width: 640px) {
   .js-plotly-plot .modebar-container { display: none; }
 }
+/* the active filters stay at the top of the window while the page scrolls (the sticky
+   box is the container's layout wrapper, whose parent is the page's whole block) */
+[data-testid="stLayoutWrapper"]:has(> .st-key-filtres_actifs) {
+  position: sticky; top: 0; z-index: 990; background: #FFFFFF;
+  border-bottom: 1px solid #DDDDDD; padding: 0.25rem 0;
+}
+.st-key-filtres_actifs p { margin: 0; font-size: 0.875rem; }
 /* « Calcul en cours… » while the server runs the page (Streamlit's own status widget is
    hidden with client.toolbarMode = "minimal"); empty, it takes no room */
 #rsa-running {

@@ -223,8 +223,26 @@ def page(title: str, intro: str | None = None) -> Context:
         snap=data.snapshot(view.data_dir, view.date),
         view=view,
     )
+    active_filters(view)
     source_note(ctx)
     return ctx
+
+
+FILTERS_KEY = "filtres_actifs"  # the container's CSS class is st-key-filtres_actifs
+
+
+def active_filters(view: state.View) -> None:
+    """The filters every figure of the page rests on, in one line that stays at the top of
+    the window while the page scrolls (CSS in :mod:`dashboard.frontend`): on a phone the
+    sidebar is closed and the page is long."""
+    with st.container(key=FILTERS_KEY):
+        st.markdown(f"**Filtres actifs** : {fmt.plain(view.describe())}")
+
+
+def sections(titles: Sequence[str], key: str) -> Sequence:
+    """The page's sections as tabs (one screen each instead of one long page, on a phone
+    especially); the chosen tab is kept across reruns by its ``key``."""
+    return st.tabs(list(titles), key=key)
 
 
 def source_note(ctx: Context) -> None:
@@ -238,8 +256,7 @@ def source_note(ctx: Context) -> None:
     secrecy = "" if access.sees_raw(access.current_role()) else f" {PERTURBATION_NOTE_FR}"
     st.caption(
         f"{access.role_text()} · Chiffres calculés sur le snapshot du "
-        f"**{fmt.date(ctx.date)}** (lignes valides uniquement) — "
-        f"{ctx.view.describe()}.{synthetic}{secrecy}"
+        f"**{fmt.date(ctx.date)}** (lignes valides uniquement).{synthetic}{secrecy}"
     )
 
 

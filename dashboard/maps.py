@@ -179,7 +179,7 @@ def build_map(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
         height=MAP_HEIGHT,
         legend={"orientation": "h", "y": 0, "yanchor": "top", "x": 0},
-        margin={"l": 0, "r": 0, "t": 50, "b": 40},
+        margin={"l": 0, "r": 0, "t": charts.top_margin(fig), "b": 40},
     )
     return fig
 

@@ -346,7 +346,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "etp",
         "accompagnants",
         COUNT,
-        None,
+        "hausse",  # the target (configuration) is a number of posts to reach
     ),
     Indicator(
         "beneficiaires_par_etp",

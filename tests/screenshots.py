@@ -46,6 +46,13 @@ def capture(data_dir: Path, out: Path) -> list[Path]:
                     "**/*",
                     lambda r: r.continue_() if is_local(r.request.url) else r.abort(),
                 )
+                # Open the root once first, as the browser tests' fixture does: until a
+                # session has run app.py (st.navigation), Streamlit serves this first
+                # session in its legacy « pages/ » mode, where the role chosen next is lost.
+                warm = context.new_page()
+                warm.goto(base + "/", wait_until="load", timeout=PAGE_S * 1000)
+                wait_done(warm)
+                warm.close()
                 page = context.new_page()
                 page.set_default_timeout(PAGE_S * 1000)
                 page.goto(base + "/", wait_until="load")

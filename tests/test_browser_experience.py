@@ -11,6 +11,9 @@ the demo (chosen in the sidebar, as a user would) and each page it may see, at b
   (Streamlit's and Plotly's defaults) in the page's text or accessible names;
 - no request leaving the machine.
 
+On a phone, the sections are tabs and the active filters stay in the window; a long run says
+« Calcul en cours… ».
+
 On « Vue d'ensemble », the target marks sit on the bars of the indicators that have a target.
 Marked ``slow``: ``make test`` runs it after the fast group.
 """
@@ -168,3 +171,63 @@ def test_target_marks_on_the_bars_they_belong_to(browser, server: str) -> None: 
         assert marked == with_target, (marked, with_target)
         checked += 1
     assert checked >= 1, "no bar chart with target marks found on « Vue d'ensemble »"
+
+
+def test_phone_sections_and_sticky_filters(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px: the page's sections are tabs (only the chosen one takes room), and the
+    « Filtres actifs » line stays in the window after scrolling down."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(PAGE_S * 1000)
+    try:
+        page.goto(f"{server}/orientation", wait_until="load", timeout=PAGE_S * 1000)
+        wait_script_done(page)
+        tabs = page.get_by_role("tab")
+        assert tabs.count() == 5, tabs.all_inner_texts()
+        assert tabs.first.get_attribute("aria-selected") == "true"
+        tabs.nth(4).click()  # « Tous les indicateurs »
+        wait_script_done(page)
+        assert tabs.nth(4).get_attribute("aria-selected") == "true"
+        page.get_by_role("tabpanel").filter(has_text="Tous les indicateurs").wait_for()
+        bar = page.locator(".st-key-filtres_actifs")
+        assert "Filtres actifs" in bar.inner_text()
+        page.mouse.move(200, 600)
+        for _ in range(8):
+            page.mouse.wheel(0, 900)
+            page.wait_for_timeout(150)
+        scrolled = page.evaluate(
+            "() => document.querySelector('[data-testid=stMain]')?.scrollTop "
+            "|| document.scrollingElement.scrollTop"
+        )
+        assert scrolled > 800, scrolled
+        box = bar.bounding_box()
+        assert box is not None and 0 <= box["y"] <= 120, box
+    finally:
+        context.close()
+
+
+def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The first page of a new server's first session runs for seconds (the snapshot is read
+    and validated): « Calcul en cours… » appears (a polite live region) while it runs, and
+    is gone once the figures are there."""
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+
+    proc, base = start_server(small_sample, tmp_path / "streamlit.log")
+    browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+        page.set_default_timeout(PAGE_S * 1000)
+        page.goto(base + "/", wait_until="domcontentloaded")
+        page.wait_for_function(
+            "() => document.getElementById('rsa-running')?.textContent === 'Calcul en cours…'",
+            polling=50,
+        )
+        assert page.get_by_role("status").filter(has_text="Calcul en cours…").count() == 1
+        wait_script_done(page)
+        page.wait_for_function(
+            "() => document.getElementById('rsa-running')?.textContent === ''", polling=50
+        )
+        page.locator('[data-testid="stMetric"]').first.wait_for()
+    finally:
+        browser.close()
+        stop_server(proc)

@@ -117,7 +117,8 @@ def test_the_legend_sits_under_the_figure_never_over_its_title() -> None:
         "bottom",
     )
     assert not fig.layout.annotations  # no note printed over the title
-    assert len(fig.layout.title.text) <= 45  # short enough not to be cut at half width
+    # lines a phone's width holds (a Plotly title does not wrap by itself)
+    assert all(len(line) <= charts.TITLE_CHARS for line in fig.layout.title.text.split("<br>"))
     refs = _marks(fig, "Référence publiée (premiers résultats du pilote)")
     assert refs == {"Emploi à 6 mois": 0.42, "Emploi durable à 6 mois": 0.16}
 
@@ -262,3 +263,24 @@ def test_the_cohort_month_containing_the_snapshot_is_hatched() -> None:
         frame, pilot="Laonnois", month_label="ouverture des droits", snapshot=D(2024, 12, 31)
     )
     assert not over.layout.annotations and over.data[0].marker.pattern.shape is None
+
+
+def test_titles_wrap_to_a_phone_width_and_make_room_above_the_plot() -> None:
+    import plotly.graph_objects as go
+
+    fig = charts.base_layout(
+        go.Figure(), "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)"
+    )
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) == 2 and all(len(line) <= charts.TITLE_CHARS for line in lines)
+    assert (
+        " ".join(lines)
+        == "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)"
+    )
+    one_line = charts.base_layout(go.Figure(), "Délais d'orientation observés")
+    assert fig.layout.margin.t > one_line.layout.margin.t
+    charts.subtitle(
+        one_line, "Laonnois et reste du département · personnes orientées à la date du snapshot"
+    )
+    assert "<br>" in one_line.layout.title.subtitle.text
+    assert one_line.layout.margin.t > charts.base_layout(go.Figure(), "Délais").layout.margin.t

@@ -18,6 +18,7 @@ from metrics.employment import (
 )
 from metrics.stats import wilson_interval
 from queries import schema
+from tests.page_support import active_filters
 from tests.snapshot_builder import D
 
 PAGE = "pages/emploi.py"
@@ -227,7 +228,7 @@ def test_url_filter_changes_the_figures_and_round_trips(app_on_sample) -> None:
     assert women.query_params["du"] == "2023-01-01"
     label = "Emploi à 6 mois"
     assert metrics(women)[label] != everyone[label]
-    assert "sexe : Femme" in women.caption[0].value
+    assert "sexe : Femme" in active_filters(women)
 
 
 def test_pilot_alone_has_no_comparison_and_no_error(app_on_sample) -> None:

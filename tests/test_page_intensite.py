@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from metrics import intensity as op
+from tests.page_support import active_filters, chart_titles
 
 PAGE = "pages/intensite.py"
 RESTE, ENSEMBLE = "Reste du département", "Ensemble"
@@ -52,10 +53,6 @@ def cards(at) -> dict[str, tuple[str, str | None]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
-def titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-
-
 def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     at = app_on_sample(PAGE)
     assert not at.exception
@@ -75,7 +72,7 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     assert got["Bénéficiaires orientés par ETP"][1] in ("", None)  # no comparison
     assert got["Heures d'activité par semaine"][0].endswith("h")
     assert got["Semaines avec un contact"][1].endswith("pts vs reste")
-    assert titles(at) == [
+    assert chart_titles(at) == [
         "Répartition des semaines par heures d'activité",
         "Heures par semaine selon le type d'activité",
         "Semaines à 15 h ou plus, par mois",
@@ -99,8 +96,9 @@ def test_modality_chart_follows_the_chosen_indicator(app_on_sample) -> None:
     at = app_on_sample(PAGE)
     at.radio(key="int_modalite_indicateur").set_value("heures_hebdo_moyennes").run()
     assert not at.exception
-    assert "Heures d'activité par semaine selon la modalité de la première orientation" in titles(
-        at
+    assert (
+        "Heures d'activité par semaine selon la modalité de la première orientation"
+        in chart_titles(at)
     )
 
 
@@ -113,7 +111,7 @@ def test_url_filter_changes_figures_and_round_trips(app_on_sample) -> None:
     assert period.query_params["age"] == "50_plus"
     key = "Semaines à 15 h ou plus"
     assert cards(period)[key] != everyone[key]
-    assert "01/01/2024" in period.caption[0].value
+    assert "01/01/2024" in active_filters(period)
 
 
 def test_territory_without_pilot_has_no_comparison(app_on_sample) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import polars as pl
@@ -11,6 +10,7 @@ import pytest
 
 from metrics import orientation as op
 from metrics.base import Z95, Period, day
+from tests.page_support import active_filters, chart_titles
 from tests.snapshot_builder import D
 
 PAGE = "pages/orientation.py"
@@ -156,10 +156,6 @@ def cards(at) -> dict[str, tuple[str, str | None]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
-def titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-
-
 def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     at = app_on_sample(PAGE)
     assert not at.exception
@@ -176,7 +172,7 @@ def test_page_draws_cards_charts_and_table(app_on_sample) -> None:
     assert got["Délai médian de signature du contrat"][0].endswith("j")
     assert got["Délai moyen d'orientation"][0].endswith("j")
     assert got["Orientés en 30 jours"][1].endswith("pts vs reste")
-    assert titles(at) == [
+    assert chart_titles(at) == [
         "Répartition des délais d'orientation",
         "Délais d'orientation observés",
         "Part orientée selon le délai depuis l'ouverture des droits (Kaplan–Meier)",
@@ -202,7 +198,7 @@ def test_url_filter_changes_figures_and_round_trips(app_on_sample) -> None:
     assert women.query_params["sexe"] == "f"
     assert women.query_params["du"] == "2023-09-01"
     assert cards(women)["Délai moyen d'orientation"] != everyone["Délai moyen d'orientation"]
-    assert "sexe : Femme" in women.caption[0].value
+    assert "sexe : Femme" in active_filters(women)
 
 
 def test_pilot_alone_has_no_comparison_and_does_not_crash(app_on_sample) -> None:

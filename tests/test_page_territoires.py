@@ -14,6 +14,7 @@ import config
 from metrics import registry
 from metrics.compare import did_cells, did_summary
 from metrics.stats import wilson_interval
+from tests.page_support import active_filters
 from tests.snapshot_builder import PROJECT_ROOT, orientation, person, write_snapshot
 
 PAGE = "pages/territoires.py"
@@ -273,7 +274,7 @@ CHAUNY = "200071785"  # CA Chauny-Tergnier-La Fère (Chaunois)
 def test_captions_name_the_epci_not_their_siren_code(app_on_sample) -> None:  # type: ignore[no-untyped-def]
     at = app_on_sample(PAGE, epci=[LAON])
     assert not at.exception
-    source = at.caption[0].value
+    source = active_filters(at)
     assert "EPCI : Communauté d'agglomération du Pays de Laon" in source
     assert LAON not in source
 

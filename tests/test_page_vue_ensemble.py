@@ -6,6 +6,7 @@ from __future__ import annotations
 from config import load_config
 from dashboard import fmt
 from metrics import registry
+from tests.page_support import active_filters
 
 PAGE = "pages/vue_ensemble.py"
 NBSP = fmt.NBSP
@@ -72,4 +73,4 @@ def test_url_filter_changes_the_figures(app_on_sample) -> None:
     assert women.query_params["sexe"] == "f"
     assert cards(women)["Bénéficiaires (stock)"] != everyone["Bénéficiaires (stock)"]
     # the source note says which filters the figures rest on
-    assert "sexe : Femme" in women.caption[0].value
+    assert "sexe : Femme" in active_filters(women)
