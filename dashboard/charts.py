@@ -344,6 +344,16 @@ def corner_note(fig: go.Figure, text: str) -> None:
     )
 
 
+def interval_runs(frame: pl.DataFrame, low: str, high: str) -> list[pl.DataFrame]:
+    """The runs of consecutive rows of ``frame`` whose ``low`` and ``high`` are both known."""
+    known = pl.col(low).is_not_null() & pl.col(high).is_not_null()
+    marked = frame.with_columns(
+        __known=known, __run=(known != known.shift(1, fill_value=False)).cum_sum()
+    )
+    runs = marked.filter(pl.col("__known")).partition_by("__run", maintain_order=True)
+    return [r.drop("__known", "__run") for r in runs]
+
+
 def lines_with_band(
     frame: pl.DataFrame,
     x: str,
@@ -377,22 +387,25 @@ def lines_with_band(
             part, late = every.filter(pl.col(x) < incomplete), every.filter(pl.col(x) >= incomplete)
         else:
             part, late = every, every.clear()
-        if low and high and part[low].drop_nulls().len():
-            fig.add_trace(
-                go.Scatter(
-                    x=pl.concat([part[x], part[x].reverse()]).to_list(),
-                    y=pl.concat([part[high], part[low].reverse()]).to_list(),
-                    mode="lines",
-                    fill="toself",
-                    fillcolor=_rgba(c, 0.15),
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    name=f"{g} (IC 95 %)",
-                    legendgroup=g,
-                    line_shape=shape,
+        if low and high:
+            # one band per run of points with an interval: a masked point (null bounds)
+            # breaks the band instead of folding the polygon across it
+            for run in interval_runs(part, low, high):
+                fig.add_trace(
+                    go.Scatter(
+                        x=pl.concat([run[x], run[x].reverse()]).to_list(),
+                        y=pl.concat([run[high], run[low].reverse()]).to_list(),
+                        mode="lines",
+                        fill="toself",
+                        fillcolor=_rgba(c, 0.15),
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        name=f"{g} (IC 95 %)",
+                        legendgroup=g,
+                        line_shape=shape,
+                    )
                 )
-            )
         width = 3 if g == pilot else 2
         fig.add_trace(
             go.Scatter(

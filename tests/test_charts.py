@@ -284,3 +284,16 @@ def test_titles_wrap_to_a_phone_width_and_make_room_above_the_plot() -> None:
     )
     assert "<br>" in one_line.layout.title.subtitle.text
     assert one_line.layout.margin.t > charts.base_layout(go.Figure(), "Délais").layout.margin.t
+
+
+def test_a_masked_point_breaks_the_interval_band() -> None:
+    frame = pl.DataFrame(
+        {
+            "month": [1, 2, 3, 4, 5, 6],
+            "low": [0.1, 0.2, None, 0.2, 0.3, None],
+            "high": [0.3, 0.4, None, 0.5, 0.6, 0.7],
+        }
+    )
+    runs = charts.interval_runs(frame, "low", "high")
+    assert [r["month"].to_list() for r in runs] == [[1, 2], [4, 5]]
+    assert charts.interval_runs(frame.clear(), "low", "high") == []
