@@ -820,9 +820,28 @@ def build_ids_and_mess(w: World, rng: np.random.Generator) -> None:
     w.p_age_null[bad_birth] = False
 
 
-def build_world(n_target: int, communes: Communes, rng: np.random.Generator) -> World:
+def shift_pilot_diplomas(w: World, rng: np.random.Generator, shift: float) -> None:
+    """The planted composition difference (``parameters.PILOT_DIPLOME_SHIFT``): a share
+    ``shift`` of the pilot's persons with a recorded diploma get PILOT_DIPLOME_SHIFT_TO, drawn
+    from ``rng`` (a stream of its own: the other draws of the world are unchanged)."""
+    u = rng.random(w.n_persons)
+    moved = w.p_pilot & (w.p_dipl >= 0) & (u < shift)
+    w.p_dipl = np.where(moved, DIPLOMES.index(P.PILOT_DIPLOME_SHIFT_TO), w.p_dipl).astype(np.int8)
+
+
+def build_world(
+    n_target: int,
+    communes: Communes,
+    rng: np.random.Generator,
+    pilot_diplome_shift: float = 0.0,
+    shift_rng: np.random.Generator | None = None,
+) -> World:
     w = World(n_target=n_target, communes=communes)
     build_households(w, rng)
+    if pilot_diplome_shift > 0:
+        if shift_rng is None:
+            raise ValueError("a diploma shift needs its own random stream (shift_rng)")
+        shift_pilot_diplomas(w, shift_rng, pilot_diplome_shift)
     build_orientations(w, rng)
     build_jobs(w, rng)
     finish_orientations(w, rng)

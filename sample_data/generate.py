@@ -1,6 +1,7 @@
 """Generator of realistic synthetic snapshots in the data-contract layout.
 
     python -m sample_data.generate --out DIR [--beneficiaires N] [--seed N] [--snapshots all|last]
+                                   [--decalage-diplome-pilote S]
 
 writes ``DIR/referentiels/communes.{csv,geojson}`` (copied from this package) and
 ``DIR/snapshots/snapshot_date=YYYY-MM-DD/*.parquet`` (month-end snapshots from 2023-01-31 to
@@ -315,13 +316,17 @@ def generate(
     beneficiaires: int | None = None,
     seed: int = 20230511,
     snapshots: str = "all",
+    pilot_diplome_shift: float | None = None,
 ) -> dict:
     """Generate the synthetic snapshots into ``out``; return a small summary.
 
     ``beneficiaires``: rows of ``beneficiaires`` in the last snapshot (default: the
     département-scale value of ``parameters.DEFAULT_BENEFICIAIRES``). ``snapshots``: "all"
     (24 month-ends 2023-01-31 .. 2024-12-31) or "last" (2024-12-31 only). Existing
-    ``snapshot_date=*`` folders of ``out/snapshots`` are replaced.
+    ``snapshot_date=*`` folders of ``out/snapshots`` are replaced. ``pilot_diplome_shift``
+    (default ``parameters.PILOT_DIPLOME_SHIFT``, 0: off) plants a composition difference: that
+    share of the pilot's recorded diplomas become « aucun » (see parameters.py); at 0 the
+    output is the same, byte for byte, as without it.
     """
     t0 = time.perf_counter()
     if snapshots not in ("all", "last"):
@@ -331,6 +336,9 @@ def generate(
         raise ValueError(f"beneficiaires must be at least 100, got {n}")
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    shift = P.PILOT_DIPLOME_SHIFT if pilot_diplome_shift is None else float(pilot_diplome_shift)
+    if not 0.0 <= shift <= 1.0:
+        raise ValueError(f"pilot_diplome_shift must be in [0, 1], got {shift}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _copy_referentials(out)
@@ -343,7 +351,10 @@ def generate(
     seeds = np.random.SeedSequence(seed)
     s_world, s_tables, s_chunks = seeds.spawn(3)
     communes = load_communes(REFERENTIALS / schema.COMMUNES_CSV)
-    w = build_world(n, communes, np.random.default_rng(s_world))
+    # the shift draws from a 4th child stream, spawned only when on (the first three are the
+    # same either way)
+    shift_rng = np.random.default_rng(seeds.spawn(1)[0]) if shift > 0 else None
+    w = build_world(n, communes, np.random.default_rng(s_world), shift, shift_rng)
     rng_t = np.random.default_rng(s_tables)
     orient = _orientation_table(w, rng_t)
     jobs = _job_table(w, rng_t)
@@ -382,6 +393,7 @@ def generate(
         beneficiaires_demandes=n,
         snapshots=snapshots,
         snapshots_ecrits=[to_date(s).isoformat() for s in snap_days],
+        **({"decalage_diplome_pilote": shift} if shift > 0 else {}),
     )
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {
@@ -441,6 +453,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"une part entre 0 et 1 (reçu {text})")
+    return value
+
+
 def _fr_int(x: int) -> str:
     return f"{x:,}".replace(",", "\u202f")
 
@@ -464,8 +486,20 @@ def main(argv: list[str] | None = None) -> int:
         default="all",
         help="tous les snapshots mensuels (all) ou seulement le dernier (last)",
     )
+    parser.add_argument(
+        "--decalage-diplome-pilote",
+        type=_share,
+        default=None,
+        metavar="PART",
+        help=(
+            "différence de composition plantée : part des diplômes renseignés du pilote "
+            f"remplacés par « aucun » (défaut {P.PILOT_DIPLOME_SHIFT}, désactivée)"
+        ),
+    )
     args = parser.parse_args(argv)
-    summary = generate(args.out, args.beneficiaires, args.seed, args.snapshots)
+    summary = generate(
+        args.out, args.beneficiaires, args.seed, args.snapshots, args.decalage_diplome_pilote
+    )
     size = f"{summary['bytes'] / 1e6:.1f}".replace(".", ",")
     secs = f"{summary['seconds']:.1f}".replace(".", ",")
     print(

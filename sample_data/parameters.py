@@ -80,9 +80,22 @@ AGE_BANDS = (
     (65, 66, 0.02),
 )
 # Diploma (the only person covariate of the employment model; drawn independently of
-# territory and time so the planted difference-in-differences is exact). [MODEL]
+# time, and of territory unless PILOT_DIPLOME_SHIFT is on, so the planted
+# difference-in-differences is exact). [MODEL]
 DIPLOME_SHARES = {"aucun": 0.33, "cap_bep": 0.36, "bac": 0.20, "superieur": 0.11}
 DIPLOME_NULL = 0.06  # diploma not recorded
+# Planted COMPOSITION difference (off by default: 0.0). A share PILOT_DIPLOME_SHIFT of the pilot's
+# persons with a recorded diploma get PILOT_DIPLOME_SHIFT_TO instead (drawn from a random
+# stream of their own, so every other draw is unchanged), whatever their dates: the pilot's
+# diploma distribution becomes (1 - s) * DIPLOME_SHARES + s * [aucun]. Through the employment
+# model below this lowers the pilot's expected 6-month rate by about
+# s * (1 - DIPLOME_NULL) * (sum_x DIPLOME_SHARES[x] * JOB6_DIPLOME[x] - JOB6_DIPLOME["aucun"])
+# = 0.0565 s (0.0278 s for the durable rate), in both DiD windows alike: the planted DiD
+# (PLANTED_DID) is unchanged, the raw pilot-vs-rest gaps are not. It exists to test the
+# comparisons adjusted for composition (metrics.adjust); `generate(pilot_diplome_shift=...)`,
+# CLI `--decalage-diplome-pilote`. [MODEL]
+PILOT_DIPLOME_SHIFT = 0.0
+PILOT_DIPLOME_SHIFT_TO = "aucun"
 SEXE_NULL = 0.004
 ANNEE_NAISSANCE_NULL = 0.003
 SITUATION_NULL = 0.01
