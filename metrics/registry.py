@@ -381,3 +381,94 @@ HEADLINE_KEYS: tuple[str, ...] = (
 
 def get(key: str) -> Indicator:
     return BY_KEY[key]
+
+
+# --------------------------------------------------------------------------- analyses
+@dataclass(frozen=True)
+class Analysis:
+    """An evaluation analysis beyond the raw comparison (issue « Evaluation beyond the raw
+    comparison »): its key (also its key in the report's ``analyses``), French label and
+    definition, the indicators it covers and the module computing it."""
+
+    key: str
+    label: str
+    definition: str
+    indicators: tuple[str, ...]
+    module: str
+
+
+_SHARE_KEYS = tuple(i.key for i in INDICATORS if i.kind == PEOPLE_SHARE)
+
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis(
+        "event_study",
+        "Étude d'événements : écart pilote − reste par trimestre",
+        "Pour chaque personne du dénominateur de l'indicateur (mêmes règles que l'indicateur), "
+        "y = 1 si elle compte au numérateur. Trimestres : blocs de 3 mois calendaires ancrés sur "
+        "le lancement L (T0 = [L, L + 3 mois[, T−1 = les 3 mois avant L), selon la date de "
+        "cohorte (ouverture des droits O, ou première orientation Or pour l'emploi). Modèle "
+        "linéaire de probabilité y ~ effets fixes EPCI + effets fixes trimestre + Σ_k β_k · "
+        "pilote · 1[trimestre = k], T−1 en référence (β = 0) ; β_k est l'écart pilote − reste du "
+        "trimestre k, mesuré par rapport à celui de T−1. Erreurs-types groupées par EPCI (CRV1), "
+        "intervalle de Student à G − 1 degrés de liberté (G : nombre d'EPCI). Un trimestre sans "
+        "personne d'un des deux côtés est retiré.",
+        DID_KEYS,
+        "metrics.event_study",
+    ),
+    Analysis(
+        "pre_trends",
+        "Tendances parallèles avant le lancement",
+        "Test joint que tous les β_k des trimestres avant le lancement (k ≤ −2) sont nuls : "
+        "statistique de Wald avec la covariance groupée par EPCI, et p-valeur du bootstrap "
+        "sauvage par grappes restreint (poids de Webb à six points, hypothèse nulle imposée, "
+        "9 999 tirages, graine fixe : résultat reproductible). Avec une vingtaine d'EPCI, la "
+        "p-valeur du bootstrap fait foi : p ≥ 0,05 se lit « compatibles », p < 0,05 « non "
+        "compatibles » (l'écart évoluait déjà avant le lancement : l'écart après ne peut être "
+        "attribué à l'accompagnement sans précaution).",
+        DID_KEYS,
+        "metrics.event_study",
+    ),
+    Analysis(
+        "balance",
+        "Équilibre des populations (composition)",
+        "Pour le dénominateur de chaque part : répartition du pilote et du reste selon le "
+        "sexe, la tranche d'âge, la situation familiale, le niveau de diplôme et l'ancienneté "
+        "des droits à la date de cohorte (moins de 6 mois, 6 mois à 1 an, 1 à 2 ans, 2 à 5 "
+        "ans, 5 ans ou plus ; « Non renseigné » est une catégorie). Le reste est repondéré à la "
+        "composition du pilote par équilibrage entropique (Hainmueller 2012 ; sur des marges "
+        "de catégories, c'est le calage par raking) : ses parts pondérées égalent celles du "
+        "pilote à 10⁻¹⁰ près. Une catégorie du pilote absente du reste ou y comptant moins de "
+        "10 personnes est fusionnée avec sa voisine (dit dans la note). Différence moyenne "
+        "standardisée (SMD) par catégorie, avant et après : (p_pilote − p_reste) / √((p_pilote"
+        "(1 − p_pilote) + p_reste(1 − p_reste)) / 2) ; équilibrée si |SMD| < 0,1.",
+        _SHARE_KEYS,
+        "metrics.adjust",
+    ),
+    Analysis(
+        "adjusted_gaps",
+        "Écart brut et écart ajusté sur la composition",
+        "Écart brut : part du pilote − part du reste (la comparaison des autres pages). Écart "
+        "ajusté : part du pilote − part du reste repondéré à la composition du pilote "
+        "(équilibrage entropique ci-dessus, calculé sur le dénominateur de chaque part). "
+        "Intervalle à 95 % : variance de M-estimation (sandwich) qui tient compte de "
+        "l'estimation des poids, intervalle normal. Taille effective du reste pondéré : "
+        "(Σw)² / Σw² (Kish).",
+        _SHARE_KEYS,
+        "metrics.adjust",
+    ),
+    Analysis(
+        "did_regression",
+        "Différence de différences en régression, ajustée",
+        "Fenêtres avant [L − 365, L − 1] et après [L, L + 364] sur la date de cohorte, comme la "
+        "différence de différences des quatre cellules. Modèle linéaire de probabilité y ~ "
+        "pilote × après + après + indicatrices des caractéristiques (sexe, âge, situation "
+        "familiale, diplôme, ancienneté) + effets fixes EPCI ; erreurs-types groupées par "
+        "EPCI, Student à G − 1 degrés de liberté. Sans caractéristiques ni effets fixes, le "
+        "coefficient est exactement la différence de différences des quatre cellules. Avec "
+        "six EPCI pilotes sur une vingtaine, l'inférence par grappes reste fragile : à lire "
+        "comme indicative.",
+        DID_KEYS,
+        "metrics.adjust",
+    ),
+)
+ANALYSIS_BY_KEY: dict[str, Analysis] = {a.key: a for a in ANALYSES}
