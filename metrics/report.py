@@ -1,7 +1,11 @@
 """The report command: every indicator, comparison and DiD of one snapshot as JSON (or CSV).
 
     python -m metrics report --data-dir DIR [--snapshot YYYY-MM-DD] --from YYYY-MM-DD
-                             --to YYYY-MM-DD [--format json|csv]
+                             --to YYYY-MM-DD [--format json|csv] [--analyses]
+
+``--analyses`` adds to the JSON an ``analyses`` object: the evaluation analyses of
+``registry.ANALYSES`` (event study, pre-trend test, balance, raw vs adjusted gaps, regression
+DiD; :mod:`metrics.analyses`). Without it the output is unchanged.
 
 Raw figures (no small-cell suppression): the evaluators' tool, run where the data already is.
 Exit status 0 on success; 2 with a one-line message on stderr for bad arguments, a bad
@@ -53,9 +57,14 @@ def _count(value: float | None) -> int | float | None:
 
 
 def build_report(
-    data_dir: str, period: Period, cfg: Config, snapshot: dt.date | None = None
+    data_dir: str,
+    period: Period,
+    cfg: Config,
+    snapshot: dt.date | None = None,
+    analyses: bool = False,
 ) -> dict[str, Any]:
-    """The report document (see indicators.md) for one snapshot (default: latest valid)."""
+    """The report document (see indicators.md) for one snapshot (default: latest valid);
+    with ``analyses``, the evaluation analyses under the key ``analyses``."""
     date = snapshot or latest_valid_snapshot(data_dir)
     snap = load_snapshot(data_dir, date)
     people, codes = quality.unknown_communes_summary(snap)
@@ -83,7 +92,7 @@ def build_report(
         }
         for r in engine.public(table).iter_rows(named=True)
     ]
-    return {
+    doc = {
         "snapshot": date.isoformat(),
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "pilot": cfg.pilot,
@@ -95,6 +104,11 @@ def build_report(
         "did": did,
         "quality": {"quarantined": snap.quarantined(), "code_inconnu": snap.code_inconnu},
     }
+    if analyses:
+        from metrics.analyses import evaluation  # pyfixest: imported only when asked
+
+        doc["analyses"] = evaluation(sc)
+    return doc
 
 
 def to_csv(doc: dict[str, Any]) -> str:
@@ -140,6 +154,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--to", dest="end", required=True)
     r.add_argument("--format", choices=("json", "csv"), default="json")
     r.add_argument("--config", help="configuration file (default: config/evaluation.toml)")
+    r.add_argument(
+        "--analyses",
+        action="store_true",
+        help="add the evaluation analyses (event study, adjusted gaps, regression DiD) to the JSON",
+    )
     return p
 
 
@@ -151,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"--from {start} is after --to {end}")
         snapshot = _date(args.snapshot, "--snapshot") if args.snapshot else None
         cfg = load_config(args.config)
-        doc = build_report(args.data_dir, Period(start, end), cfg, snapshot)
+        if args.analyses and args.format == "csv":
+            raise UsageError("--analyses adds to the JSON output: use it without --format csv")
+        doc = build_report(args.data_dir, Period(start, end), cfg, snapshot, args.analyses)
     except (UsageError, ConfigError, DataError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
