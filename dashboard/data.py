@@ -17,7 +17,8 @@ import streamlit as st
 
 from config import Config, get_config, record_key_secret
 from dashboard import display
-from dashboard.state import View
+from dashboard.state import View, default_period
+from metrics import analyses as analyses_metrics
 from metrics import cohort as cohort_metrics
 from metrics import (
     compare,
@@ -29,7 +30,7 @@ from metrics import (
     professionals,
     series,
 )
-from metrics.base import apply_filters, day
+from metrics.base import Filters, apply_filters, day
 from metrics.base import persons as _persons
 from metrics.cohort import CohortSpec
 from queries import diff, geo
@@ -122,6 +123,33 @@ def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFra
     safe = display.protect(indicators(view), display.INDICATOR_FRAME)
     tests = comparisons(view, perturbed=not access.sees_raw(access.current_role()))
     return compare.pilot_vs_rest(safe, tests, config().pilot, keys)
+
+
+@st.cache_data(
+    max_entries=8,
+    show_spinner="Analyses d'évaluation (étude d'événements, composition, ajustements)…",
+)
+def analyses(view: View) -> analyses_metrics.Analyses:
+    """The evaluation analyses of the view (metrics.analyses: the report's ``--analyses``)."""
+    return analyses_metrics.frames(_scope(view))
+
+
+def evaluation_view(view: View, raw: bool) -> View:
+    """The view the evaluation analyses are computed on: the user's for the evaluators
+    (``raw``); for the aggregate roles a fixed one, the whole département on the default
+    period (since the launch) of the snapshot, whatever the sidebar says. Their counts are
+    then one fixed table per snapshot, which suppression protects; differencing two
+    filtered views, the attack the cell key perturbation answers elsewhere, has nothing to
+    work on."""
+    if raw:
+        return view
+    return View(
+        data_dir=view.data_dir,
+        date=view.date,
+        period=default_period(config(), view.date),
+        filters=Filters(),
+        epci_names=view.epci_names,
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner="Différence de différences…")

@@ -233,6 +233,101 @@ COLUMNS: dict[str, Column] = {
     "estimate": Column(
         "Différence de différences", POINTS, "(Pilote après − avant) − (reste après − avant)."
     ),
+    # evaluation analyses (metrics.analyses, dashboard.evaluation_views)
+    "trimestre": Column(
+        "Trimestre (rang)", COUNT, "Rang du trimestre par rapport au lancement (0 : le premier)."
+    ),
+    "trimestre_libelle": Column("Trimestre", TEXT, "Trimestre relatif au lancement et ses dates."),
+    "trimestre_debut": Column("Début du trimestre", DATE, "Premier jour du trimestre."),
+    "trimestre_fin": Column("Fin du trimestre", DATE, "Dernier jour du trimestre."),
+    "ecart_trimestre": Column(
+        "Écart pilote − reste (vs T−1)",
+        POINTS,
+        "Coefficient β du trimestre : écart pilote − reste mesuré par rapport à celui de T−1.",
+    ),
+    "erreur_type": Column("Erreur-type", DECIMAL, "Erreur-type groupée par EPCI (CRV1)."),
+    "ecart_ic_bas": Column("IC 95 % (borne basse)", POINTS, f"{_IC} de l'écart, borne basse."),
+    "ecart_ic_haut": Column("IC 95 % (borne haute)", POINTS, f"{_IC} de l'écart, borne haute."),
+    "trimestre_reference": Column(
+        "Trimestre de référence", BOOL, "T−1 : écart fixé à 0 par construction."
+    ),
+    "personnes_pilote": Column("Personnes — pilote", COUNT, "Personnes du pilote."),
+    "numerateur_pilote": Column("Numérateur — pilote", COUNT, "Personnes du pilote comptées."),
+    "personnes_reste": Column("Personnes — reste", COUNT, "Personnes du reste du département."),
+    "numerateur_reste": Column("Numérateur — reste", COUNT, "Personnes du reste comptées."),
+    "cellule_min": Column(
+        "Plus petit effectif",
+        COUNT,
+        "Plus petit des effectifs, numérateurs et compléments (dénominateur − numérateur) "
+        "dont le chiffre de la ligne dépend.",
+    ),
+    "personnes_modele": Column("Personnes du modèle", COUNT, "Personnes de la régression."),
+    "grappes_epci": Column("EPCI (grappes)", COUNT, "Nombre d'EPCI, grappes des erreurs-types."),
+    "trimestres_avant": Column(
+        "Trimestres avant le lancement testés", COUNT, "Coefficients testés ensemble (k ≤ −2)."
+    ),
+    "stat_wald": Column("Statistique F (Wald)", DECIMAL, "Statistique de Wald divisée par q."),
+    "ddl1": Column("ddl 1", COUNT, "Degrés de liberté du numérateur (q)."),
+    "ddl2": Column("ddl 2", COUNT, "Degrés de liberté du dénominateur (G − 1)."),
+    "p_value_f": Column("p-valeur (test F)", PVALUE, "p-valeur du test F groupé par EPCI."),
+    "p_value_bootstrap": Column(
+        "p-valeur (bootstrap sauvage)",
+        PVALUE,
+        "p-valeur du bootstrap sauvage par grappes restreint, poids de Webb (fait foi).",
+    ),
+    "tirages_bootstrap": Column("Tirages du bootstrap", COUNT, "Nombre de tirages."),
+    "graine": Column("Graine", COUNT, "Graine des tirages (résultat reproductible)."),
+    "tendances_paralleles": Column(
+        "Tendances parallèles compatibles", BOOL, "p-valeur du bootstrap ≥ 0,05."
+    ),
+    "verdict": Column("Lecture", TEXT, "Lecture du test des tendances avant le lancement."),
+    "trimestres_retires": Column(
+        "Trimestres retirés", TEXT, "Trimestres sans personne d'un des deux côtés."
+    ),
+    "part_pilote": Column("Part — pilote", SHARE, "Part du pilote."),
+    "part_reste": Column("Part — reste", SHARE, "Part du reste du département."),
+    "part_reste_ponderee": Column(
+        "Part — reste repondéré", SHARE, "Part du reste repondéré à la composition du pilote."
+    ),
+    "part_reste_ajustee": Column(
+        "Part — reste ajusté", SHARE, "Part du reste repondéré à la composition du pilote."
+    ),
+    "smd_avant": Column("SMD avant", DECIMAL, "Différence moyenne standardisée, sans poids."),
+    "smd_apres": Column("SMD après", DECIMAL, "Différence moyenne standardisée, reste repondéré."),
+    "equilibre": Column("Équilibrée (|SMD| < 0,1)", BOOL, "|SMD après| < 0,1."),
+    "ecart_brut": Column("Écart brut", POINTS, "Part du pilote − part du reste."),
+    "ecart_ajuste": Column(
+        "Écart ajusté", POINTS, "Part du pilote − part du reste repondéré à sa composition."
+    ),
+    "ecart_ajuste_ic_bas": Column(
+        "IC 95 % de l'écart ajusté (bas)", POINTS, f"{_IC} (variance sandwich), borne basse."
+    ),
+    "ecart_ajuste_ic_haut": Column(
+        "IC 95 % de l'écart ajusté (haut)", POINTS, f"{_IC} (variance sandwich), borne haute."
+    ),
+    "taille_effective_reste": Column(
+        "Taille effective du reste pondéré", NUMBER, "(Σw)² / Σw² (Kish)."
+    ),
+    "smd_max_apres": Column("SMD max. après", DECIMAL, "Plus grand |SMD| après repondération."),
+    "convergence": Column("Poids obtenus", BOOL, "Les marges du pilote sont reproduites."),
+    "note": Column("Note", TEXT, "Catégories fusionnées, ou pourquoi l'ajustement manque."),
+    "dd_ajustee": Column(
+        "DiD ajustée",
+        POINTS,
+        "Coefficient pilote × après, caractéristiques et EPCI pris en compte.",
+    ),
+    "dd_ajustee_ic_bas": Column("IC 95 % DiD ajustée (bas)", POINTS, f"{_IC}, borne basse."),
+    "dd_ajustee_ic_haut": Column("IC 95 % DiD ajustée (haut)", POINTS, f"{_IC}, borne haute."),
+    "dd_brute": Column("DiD brute", POINTS, "Coefficient sans caractéristiques : quatre cellules."),
+    "erreur_type_brute": Column("Erreur-type (brute)", DECIMAL, "Erreur-type groupée, DiD brute."),
+    "dd_brute_ic_bas": Column("IC 95 % DiD brute (bas)", POINTS, f"{_IC}, borne basse."),
+    "dd_brute_ic_haut": Column("IC 95 % DiD brute (haut)", POINTS, f"{_IC}, borne haute."),
+    "p_value_brute": Column("p-valeur (brute)", PVALUE, "p-valeur de la DiD brute."),
+    "effets_fixes_epci": Column("Effets fixes EPCI", BOOL, "Le modèle ajusté les inclut."),
+    "k_pilot_pre": Column("Numérateur pilote, avant", COUNT, "Personnes comptées, pilote, avant."),
+    "k_pilot_post": Column("Numérateur pilote, après", COUNT, "Personnes comptées, pilote, après."),
+    "k_reste_pre": Column("Numérateur reste, avant", COUNT, "Personnes comptées, reste, avant."),
+    "k_reste_post": Column("Numérateur reste, après", COUNT, "Personnes comptées, reste, après."),
     # cohorts (metrics.cohort)
     "groupe": Column("Groupe", TEXT, "Pilote, reste du département ou commune inconnue."),
     "effectif": Column("Personnes", COUNT, "Personnes de la cohorte."),

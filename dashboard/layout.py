@@ -239,10 +239,19 @@ def active_filters(view: state.View) -> None:
         st.markdown(f"**Filtres actifs** : {fmt.plain(view.describe())}")
 
 
-def sections(titles: Sequence[str], key: str) -> Sequence:
+def sections(titles: Sequence[str], key: str, lazy: bool = False) -> Sequence:
     """The page's sections as tabs (one screen each instead of one long page, on a phone
-    especially); the chosen tab is kept across reruns by its ``key``."""
+    especially); the chosen tab is kept across reruns by its ``key``. With ``lazy`` the
+    tabs track which one is open (a switch reruns the page) so that a costly section runs
+    only when chosen: see :func:`is_open`."""
+    if lazy:
+        return st.tabs(list(titles), key=key, on_change="rerun")
     return st.tabs(list(titles), key=key)
+
+
+def is_open(tab) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a section of :func:`sections` is the one shown (always, for eager tabs)."""
+    return tab.open is not False
 
 
 def source_note(ctx: Context) -> None:

@@ -96,6 +96,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
         for family, title in registry.FAMILIES.items()
     ),
     ("incertitude", "Incertitude et comparaisons"),
+    ("analyses", "Analyses d'évaluation (étude d'événements, ajustements)"),
     ("departage", "Règles de départage"),
     ("perturbation", "Perturbation des effectifs (méthode de la clé de cellule)"),
     ("registre", "Registre des indicateurs"),

@@ -96,6 +96,28 @@ st.markdown(
 """
 )
 
+st.header(titles["analyses"], anchor="analyses")
+st.markdown(
+    "Au-delà de la comparaison brute : le pilote et le reste suivaient-ils des trajectoires "
+    "parallèles avant le lancement, et l'écart tient-il à la composition des populations ? "
+    "Onglet « Évaluation ajustée » de la page Comparaison territoriale ; mêmes calculs dans "
+    "la commande `python -m metrics report … --analyses`. Pour les rôles direction et "
+    "préfecture, ces analyses portent sur l'ensemble du département depuis le lancement, "
+    "quels que soient les filtres, et leurs effectifs inférieurs au seuil sont masqués avec "
+    "les estimations qui en dépendent."
+)
+for analysis in registry.ANALYSES:
+    st.subheader(analysis.label, anchor=f"analyse-{analysis.key.replace('_', '-')}")
+    covered = ", ".join(registry.get(k).label for k in analysis.indicators)
+    st.caption(f"`{analysis.key}` · indicateurs : {covered}")
+    st.markdown(analysis.definition)
+st.markdown(
+    "**Tableaux de l'enquête OARSA de la DREES** : `python -m metrics oarsa --data-dir … "
+    "--snapshot AAAA-12-31 --out fichier.xlsx` produit, au 31 décembre, le stock soumis aux "
+    "droits et devoirs par orientation et organisme, la part orientée et les délais "
+    "d'orientation des entrants de l'année (voir docs/oarsa.md)."
+)
+
 st.header(titles["departage"], anchor="departage")
 st.markdown(
     """

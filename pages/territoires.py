@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import comparison_charts as cc
-from dashboard import data, display, fmt, layout, maps, urlstate
+from dashboard import data, display, evaluation_views, fmt, layout, maps, urlstate
 from metrics import compare, registry
 from metrics.engine import did_windows
 from queries.errors import DataError
@@ -57,8 +57,15 @@ chosen = table.filter(pl.col("indicator") == key)
 safe_chosen = display.protect(chosen, display.INDICATOR_FRAME)
 
 tabs = layout.sections(
-    ["Carte", "Tous les indicateurs", "Tests pilote – reste", "Avant / après le lancement"],
+    [
+        "Carte",
+        "Tous les indicateurs",
+        "Tests pilote – reste",
+        "Avant / après le lancement",
+        "Évaluation ajustée",
+    ],
     key="territoires_sections",
+    lazy=True,  # the evaluation analyses (regressions, bootstrap) run only when chosen
 )
 with tabs[0]:
     # --------------------------------------------------------------------------- map
@@ -202,3 +209,7 @@ with tabs[3]:
         keys=list(registry.DID_KEYS),
         show=cc.show_did(summary, pilot=pilot),
     )
+
+with tabs[4]:
+    if layout.is_open(tabs[4]):
+        evaluation_views.render(view, cfg)

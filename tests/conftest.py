@@ -84,7 +84,7 @@ def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
     ``open_page(page, role="evaluateur", **params)``.
 
     ``params`` go to the URL query string (lists for multi-valued filters) before the first
-    run, exactly like opening a shared link.
+    run, exactly like opening a shared link; ``session`` sets widget state (a chosen tab).
     """
     from streamlit.testing.v1 import AppTest
 
@@ -94,9 +94,16 @@ def app_on_sample(small_sample: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("RSA_AUDIT_LOG", str(small_sample.parent / "audit" / "audit.jsonl"))
     config.get_config.cache_clear()
 
-    def open_page(page: str, role: str = "evaluateur", **params: str | list[str]) -> AppTest:
+    def open_page(
+        page: str,
+        role: str = "evaluateur",
+        session: dict[str, object] | None = None,
+        **params: str | list[str],
+    ) -> AppTest:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
         at.session_state["demo_role"] = role  # the demo itself starts as direction
+        for key, value in (session or {}).items():  # widget state, as after a user's choice
+            at.session_state[key] = value
         for key, value in params.items():
             at.query_params[key] = value
         return at.switch_page(page).run()

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 WIDTHS = {"ordinateur": (1440, 1000), "telephone": (390, 844)}
 ROLE_LABELS = {"direction": "Direction", "prefecture": "Préfecture", "evaluateur": "Évaluateur"}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# sections that run only when chosen (dashboard.layout.sections(lazy=True)): checked too
+LAZY_TABS = {"territoires": ("Évaluation ajustée",)}
 
 
 def _axe():  # type: ignore[no-untyped-def]
@@ -115,17 +117,23 @@ def test_every_page_accessible_and_french(browser, server: str, role: str) -> No
                 if width == "telephone":
                     page.set_viewport_size({"width": w, "height": h})
                     page.wait_for_timeout(800)
-                where = f"{spec.url} · {width}"
-                issues = [f"axe : {v}" for v in _violations(axe, page)]
-                lang = page.evaluate("document.documentElement.lang")
-                if lang != "fr":
-                    issues.append(f'<html lang="{lang}">')
-                issues += [f"anglais : « {s} »" for s in _english(page)]
-                errors = page.locator('[data-testid="stException"]')
-                if errors.count():
-                    issues.append("exception : " + errors.first.inner_text()[:300])
-                if issues:
-                    problems[where] = issues
+                for tab in (None, *LAZY_TABS.get(spec.url, ())):
+                    if tab is not None:  # a section computed only when chosen
+                        page.get_by_role("tab", name=tab).click()
+                        page.wait_for_timeout(500)
+                        wait_script_done(page)
+                        page.wait_for_timeout(1500)
+                    where = f"{spec.url} · {width}" + (f" · {tab}" if tab else "")
+                    issues = [f"axe : {v}" for v in _violations(axe, page)]
+                    lang = page.evaluate("document.documentElement.lang")
+                    if lang != "fr":
+                        issues.append(f'<html lang="{lang}">')
+                    issues += [f"anglais : « {s} »" for s in _english(page)]
+                    errors = page.locator('[data-testid="stException"]')
+                    if errors.count():
+                        issues.append("exception : " + errors.first.inner_text()[:300])
+                    if issues:
+                        problems[where] = issues
         outside = sorted({u for u in requests if not is_local(u)})
         assert not outside, f"requests left the machine: {outside}"
     finally:
