@@ -21,7 +21,7 @@ import polars as pl
 import streamlit as st
 
 from config import Config
-from dashboard import access, charts, data, display, fmt
+from dashboard import access, charts, data, display, fmt, methodology
 from dashboard.state import View
 from metrics import event_study, registry
 from metrics.disclosure import Protection
@@ -433,11 +433,12 @@ def render(view: View, cfg: Config) -> None:
         name="difference_de_differences_regression",
         key="eval_did_regression",
         protection=DID_REGRESSION_PROTECTION,
-        keys=list(registry.DID_KEYS),
     )
     with st.expander("Définition", icon=":material/info:"):
         a = registry.ANALYSIS_BY_KEY["did_regression"]
         st.markdown(f"**{a.label}** — {a.definition}")
+        for key in registry.DID_KEYS:  # the indicators it is about, linked to Méthodologie
+            st.markdown(methodology.definition_markdown(registry.get(key)))
 
 
 __all__ = [

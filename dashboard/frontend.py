@@ -293,8 +293,9 @@ _CSS = """
    box is the container's layout wrapper, whose parent is the page's whole block) */
 [data-testid="stLayoutWrapper"]:has(> .st-key-filtres_actifs) {
   position: sticky; top: 0; z-index: 990; background: #FFFFFF;
-  border-bottom: 1px solid #DDDDDD; padding: 0.25rem 0;
+  box-shadow: 0 1px 0 #DDDDDD, 0 6px 6px -6px rgba(0, 0, 0, 0.25);
 }
+.st-key-filtres_actifs { padding: 0.6rem 0 !important; background: #FFFFFF; }
 .st-key-filtres_actifs p { margin: 0; font-size: 0.875rem; }
 /* « Calcul en cours… » while the server runs the page (Streamlit's own status widget is
    hidden with client.toolbarMode = "minimal"); empty, it takes no room */
