@@ -147,9 +147,11 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
         parts.append(
             intensity_indicators(
                 sc.people,
-                sc.events("heures_semaine"),
-                sc.events("contacts_semaine"),
-                sc.events("rdv_mois"),
+                # the snapshot's whole reductions: their sorted index is built once and
+                # the eligibility windows restrict them to the people in scope
+                sc.snapshot.heures_semaine,
+                sc.snapshot.contacts_semaine,
+                sc.snapshot.rdv_mois,
                 membership,
                 sc.period,
                 sc.s,

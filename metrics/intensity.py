@@ -8,8 +8,11 @@ cluster of the variance.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from metrics import perturbation
@@ -96,6 +99,83 @@ def in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFra
     )
 
 
+# --------------------------------------------------------------------------- window sums
+# A person's counts over an eligibility window [lo, hi] are two look-ups in a per-snapshot
+# index of the events sorted by (person, week or month): the rows of a person's window are a
+# contiguous run of the sorted keys, found by binary search, and the sums over it are
+# differences of prefix sums taken within the person (small numbers: no precision is lost
+# to a running total over millions of rows). No join of the events with the windows is built.
+_SPAN = 1 << 20  # week day numbers and month indices are far below 2^20
+
+
+@dataclass(frozen=True)
+class EventIndex:
+    """Events of one table (one row per person and ``at``) sorted by (pid, at): ``keys`` =
+    pid · 2^20 + at, and for each value column its sum over the person's rows up to the row
+    (``through``) and before it (``before``)."""
+
+    keys: np.ndarray
+    through: dict[str, np.ndarray]
+    before: dict[str, np.ndarray]
+
+
+_INDEXES: dict[tuple[int, str], EventIndex] = {}
+
+
+def event_index(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> EventIndex:
+    """The :class:`EventIndex` of ``events`` (pid, ``at`` and the columns ``values`` reads),
+    built once per frame object and kept while the frame lives (a snapshot's reductions are
+    shared by every computation on it)."""
+    cache_key = (id(events), at + "|" + "|".join(sorted(values)))
+    found = _INDEXES.get(cache_key)
+    if found is not None:
+        return found
+    frame = (
+        events.select(
+            (pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)).alias("key"),
+            pl.col("pid"),
+            *(expr.alias(name) for name, expr in values.items()),
+        )
+        .sort("key")
+        .with_columns(
+            *(pl.col(name).cum_sum().over("pid").alias(f"{name}__through") for name in values)
+        )
+        .with_columns(
+            *(
+                (pl.col(f"{name}__through") - pl.col(name)).alias(f"{name}__before")
+                for name in values
+            )
+        )
+    )
+    index = EventIndex(
+        keys=frame["key"].to_numpy(),
+        through={name: frame[f"{name}__through"].to_numpy() for name in values},
+        before={name: frame[f"{name}__before"].to_numpy() for name in values},
+    )
+    _INDEXES[cache_key] = index
+    weakref.finalize(events, _INDEXES.pop, cache_key, None)
+    return index
+
+
+def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray]:
+    """For each row of ``window`` (pid, lo, hi): ``rows``, the number of events with lo <= at
+    <= hi, and the sum of each value column of the index over them."""
+    pid = window["pid"].cast(pl.Int64).to_numpy() * _SPAN
+    first = np.searchsorted(index.keys, pid + window["lo"].cast(pl.Int64).to_numpy(), "left")
+    end = np.searchsorted(index.keys, pid + window["hi"].cast(pl.Int64).to_numpy(), "right")
+    rows = end - first
+    some = rows > 0
+    last = np.where(some, end - 1, 0)
+    out: dict[str, np.ndarray] = {"rows": rows}
+    for name, through in index.through.items():
+        if through.size == 0:
+            out[name] = np.zeros(len(rows), dtype=through.dtype)
+            continue
+        start = np.where(some, first, 0)
+        out[name] = np.where(some, through[last] - index.before[name][start], 0)
+    return out
+
+
 def person_week_counts(
     people: pl.DataFrame,
     heures_semaine: pl.DataFrame,
@@ -107,22 +187,22 @@ def person_week_counts(
     (weeks with a contact dated in [w, w + 6]).
 
     ``heures_semaine``: (pid, w, h) with h(b, w); ``contacts_semaine``: distinct (pid, w) of
-    the Mondays of weeks with a contact (Snapshot reductions)."""
+    the Mondays of weeks with a contact (Snapshot reductions; may hold other people too:
+    only the windows' people are read)."""
     window = eligible_weeks(people, period, s)
-    hours = in_window(heures_semaine, window, "w")
-    per_hours = hours.group_by("pid").agg(
-        y15=(pl.col("h") >= HOURS_THRESHOLD).sum(), hours=pl.col("h").sum()
+    hours = window_sums(
+        event_index(
+            heures_semaine,
+            "w",
+            {"y15": (pl.col("h") >= HOURS_THRESHOLD).cast(pl.Int64), "hours": pl.col("h")},
+        ),
+        window,
     )
-    per_contact = in_window(contacts_semaine, window, "w").group_by("pid").agg(ycontact=pl.len())
-    return (
-        window.select("pid", "n")
-        .join(per_hours, on="pid", how="left")
-        .join(per_contact, on="pid", how="left")
-        .with_columns(
-            pl.col("y15").fill_null(0),
-            pl.col("hours").fill_null(0.0),
-            pl.col("ycontact").fill_null(0),
-        )
+    contacts = window_sums(event_index(contacts_semaine, "w", {}), window)
+    return window.select("pid", "n").with_columns(
+        pl.Series("y15", hours["y15"], dtype=pl.Int64),
+        pl.Series("hours", hours["hours"], dtype=pl.Float64),
+        pl.Series("ycontact", contacts["rows"], dtype=pl.Int64),
     )
 
 
@@ -132,12 +212,8 @@ def person_month_counts(
     """Per eligible person: n (eligible months), y (months with a rendez_vous); ``rdv_mois``:
     distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction)."""
     window = eligible_months(people, period, s)
-    per = in_window(rdv_mois, window, "m").group_by("pid").agg(y=pl.len())
-    return (
-        window.select("pid", "n")
-        .join(per, on="pid", how="left")
-        .with_columns(pl.col("y").fill_null(0))
-    )
+    months = window_sums(event_index(rdv_mois, "m", {}), window)
+    return window.select("pid", "n").with_columns(pl.Series("y", months["rows"], dtype=pl.Int64))
 
 
 def ratio_from_sums(agg: pl.DataFrame, share: bool) -> tuple:
