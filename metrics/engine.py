@@ -27,7 +27,7 @@ from metrics.base import (
 )
 from metrics.coverage import coverage_indicators
 from metrics.disclosure import Protection
-from metrics.employment import employment_indicators
+from metrics.employment import employment_flags, employment_indicators
 from metrics.intensity import intensity_indicators
 from metrics.orientation import (
     KM_EVENT_COLUMNS,
@@ -35,6 +35,7 @@ from metrics.orientation import (
     orientation_indicators,
     survival_data,
 )
+from metrics.outcomes import share_indicators
 from metrics.professionals import professionals_indicators
 from metrics.stats import (
     did,
@@ -268,13 +269,11 @@ def difference_in_differences(sc: Scope, launch: dt.date) -> list[dict]:
     sides = {sc.pilot: "pilot", schema.RESTE: "reste"}
     membership = sc.membership.filter(pl.col("group").is_in(list(sides)))
     cells: dict[str, dict[str, dict]] = {k: {} for k in registry.DID_KEYS}
+    # the employment flags do not depend on the window: computed once for both
+    flags = employment_flags(sc.people, sc.events("emplois"))
     for label, window in (("pre", pre), ("post", post)):
-        frames = [
-            orientation_indicators(sc.people, membership, window, sc.s),
-            employment_indicators(sc.people, sc.events("emplois"), membership, window, sc.s),
-        ]
-        table = pl.concat(frames, how="diagonal_relaxed").filter(
-            pl.col("indicator").is_in(list(registry.DID_KEYS))
+        table = share_indicators(
+            sc.people, membership, window, sc.s, registry.DID_KEYS, employment_flags=flags
         )
         table = complete_groups(table, list(registry.DID_KEYS), list(sides))
         for row in table.iter_rows(named=True):

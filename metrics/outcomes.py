@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from metrics import coverage, employment, orientation, registry
-from metrics.base import Period
+from metrics.base import Period, count_by_group, share_rows
 
 # the person covariates an analysis may adjust for (columns of metrics.base.persons)
 COVARIATES = ("sexe", "tranche_age", "situation_familiale", "niveau_diplome")
@@ -74,6 +74,36 @@ def person_outcomes(
     return out.sort(pl.col("indicator").replace_strict(order, return_dtype=pl.Int32), "pid")
 
 
+def share_indicators(
+    people: pl.DataFrame,
+    membership: pl.DataFrame,
+    period: Period,
+    s: int,
+    keys: Sequence[str],
+    employment_flags: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The indicator rows of the shares ``keys`` only (orientation and employment
+    families), from the same rules as the family tables, without their other figures (the
+    Kaplan–Meier medians, the mean delay): what the DiD needs for each of its windows.
+    ``employment_flags`` (:func:`metrics.employment.employment_flags`, which does not depend
+    on the period) may be passed to compute it once for several periods."""
+    parts: list[pl.DataFrame] = []
+    rules = orientation.share_rules(s)
+    wanted = [k for k in keys if k in rules]
+    if wanted:
+        cohort = orientation.entry_cohort(people, period, s).select(*orientation.FLAG_COLUMNS)
+        parts += [share_rows(k, count_by_group(cohort, membership, *rules[k])) for k in wanted]
+    rates = employment.rate_rules(period, s)
+    wanted = [k for k in keys if k in rates]
+    if wanted:
+        if employment_flags is None:
+            raise ValueError("employment shares need employment_flags")
+        parts += [
+            share_rows(k, count_by_group(employment_flags, membership, *rates[k])) for k in wanted
+        ]
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
 def with_covariates(outcomes: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """The outcome rows with each person's territorial columns and :data:`COVARIATES`, and
     the opening day ``o`` (the seniority of a stock member is S − O)."""
@@ -83,4 +113,4 @@ def with_covariates(outcomes: pl.DataFrame, people: pl.DataFrame) -> pl.DataFram
     )
 
 
-__all__ = ["COVARIATES", "person_outcomes", "share_keys", "with_covariates"]
+__all__ = ["COVARIATES", "person_outcomes", "share_indicators", "share_keys", "with_covariates"]
