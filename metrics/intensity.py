@@ -111,47 +111,73 @@ _SPAN = 1 << 20  # week day numbers and month indices are far below 2^20
 @dataclass(frozen=True)
 class EventIndex:
     """Events of one table (one row per person and ``at``) sorted by (pid, at): ``keys`` =
-    pid · 2^20 + at, and for each value column its sum over the person's rows up to the row
-    (``through``) and before it (``before``)."""
+    pid · 2^20 + at. A value column is summed over a run of rows either from ``prefix``
+    (exact integer prefix sums with a leading 0, times ``scale``: counts, and hours when they
+    are all whole quarters of an hour, as in every data set seen) or, for other decimals, from
+    the sums within the person up to the row (``through``) and before it (``before``), whose
+    magnitudes stay small."""
 
     keys: np.ndarray
+    prefix: dict[str, np.ndarray]
+    scale: dict[str, float]
     through: dict[str, np.ndarray]
     before: dict[str, np.ndarray]
 
 
 _INDEXES: dict[tuple[int, str], EventIndex] = {}
+_QUARTERS = 4.0  # hours are summed exactly as integer quarters of an hour when they allow it
+
+
+def _exact_units(values: pl.Series) -> tuple[pl.Series, float] | None:
+    """``values`` as integers and the unit they count, when that is exact."""
+    if values.dtype.is_integer() or values.dtype == pl.Boolean:
+        return values.cast(pl.Int64), 1.0
+    quarters = values * _QUARTERS
+    if values.len() == 0 or (
+        quarters.is_finite().all()
+        and (quarters == quarters.round()).all()
+        and float(quarters.abs().sum()) < 2.0**52
+    ):
+        return quarters.round().cast(pl.Int64), 1.0 / _QUARTERS
+    return None
 
 
 def event_index(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> EventIndex:
     """The :class:`EventIndex` of ``events`` (pid, ``at`` and the columns ``values`` reads),
     built once per frame object and kept while the frame lives (a snapshot's reductions are
-    shared by every computation on it)."""
+    shared by every computation on it; the data layer hands them over sorted)."""
     cache_key = (id(events), at + "|" + "|".join(sorted(values)))
     found = _INDEXES.get(cache_key)
     if found is not None:
         return found
-    frame = (
-        events.select(
-            (pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)).alias("key"),
-            pl.col("pid"),
-            *(expr.alias(name) for name, expr in values.items()),
-        )
-        .sort("key")
-        .with_columns(
-            *(pl.col(name).cum_sum().over("pid").alias(f"{name}__through") for name in values)
-        )
-        .with_columns(
-            *(
-                (pl.col(f"{name}__through") - pl.col(name)).alias(f"{name}__before")
-                for name in values
-            )
-        )
+    frame = events.select(
+        (pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)).alias("key"),
+        pl.col("pid"),
+        *(expr.alias(name) for name, expr in values.items()),
     )
-    index = EventIndex(
-        keys=frame["key"].to_numpy(),
-        through={name: frame[f"{name}__through"].to_numpy() for name in values},
-        before={name: frame[f"{name}__before"].to_numpy() for name in values},
-    )
+    if not frame["key"].is_sorted():
+        frame = frame.sort("key")
+    prefix: dict[str, np.ndarray] = {}
+    scale: dict[str, float] = {}
+    inexact: list[str] = []
+    for name in values:
+        exact = _exact_units(frame[name])
+        if exact is None:
+            inexact.append(name)
+            continue
+        units, scale[name] = exact
+        prefix[name] = np.concatenate(([0], np.cumsum(units.to_numpy(), dtype=np.int64)))
+    through: dict[str, np.ndarray] = {}
+    before: dict[str, np.ndarray] = {}
+    if inexact:
+        within = frame.select(
+            *(pl.col(n).cum_sum().over("pid").alias(n) for n in inexact),
+            *(pl.col(n).alias(f"{n}__value") for n in inexact),
+        )
+        for n in inexact:
+            through[n] = within[n].to_numpy()
+            before[n] = (within[n] - within[f"{n}__value"]).to_numpy()
+    index = EventIndex(frame["key"].to_numpy(), prefix, scale, through, before)
     _INDEXES[cache_key] = index
     weakref.finalize(events, _INDEXES.pop, cache_key, None)
     return index
@@ -163,16 +189,16 @@ def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray
     pid = window["pid"].cast(pl.Int64).to_numpy() * _SPAN
     first = np.searchsorted(index.keys, pid + window["lo"].cast(pl.Int64).to_numpy(), "left")
     end = np.searchsorted(index.keys, pid + window["hi"].cast(pl.Int64).to_numpy(), "right")
-    rows = end - first
-    some = rows > 0
+    end = np.maximum(end, first)  # an empty window (hi < lo)
+    out: dict[str, np.ndarray] = {"rows": end - first}
+    for name, p in index.prefix.items():
+        sums = p[end] - p[first]
+        out[name] = sums if index.scale[name] == 1.0 else sums * index.scale[name]
+    some = end > first
     last = np.where(some, end - 1, 0)
-    out: dict[str, np.ndarray] = {"rows": rows}
+    start = np.where(some, first, 0)
     for name, through in index.through.items():
-        if through.size == 0:
-            out[name] = np.zeros(len(rows), dtype=through.dtype)
-            continue
-        start = np.where(some, first, 0)
-        out[name] = np.where(some, through[last] - index.before[name][start], 0)
+        out[name] = np.where(some, through[last] - index.before[name][start], 0.0)
     return out
 
 

@@ -712,9 +712,11 @@ def _load(data_dir: str, snapshot: dt.date) -> Snapshot:
         beneficiaires=benef,
         orientations=_valid(con, "orientations"),
         emplois=_valid(con, "emplois"),
-        heures_semaine=con.sql("SELECT * FROM heures_semaine").pl(),
-        contacts_semaine=con.sql("SELECT * FROM contacts_semaine").pl(),
-        rdv_mois=con.sql("SELECT * FROM rdv_mois").pl(),
+        # sorted by person then week / month: the metrics' window index reads them in
+        # this order without sorting them again (metrics.intensity.event_index)
+        heures_semaine=con.sql("SELECT * FROM heures_semaine ORDER BY pid, w").pl(),
+        contacts_semaine=con.sql("SELECT * FROM contacts_semaine ORDER BY pid, w").pl(),
+        rdv_mois=con.sql("SELECT * FROM rdv_mois ORDER BY pid, m").pl(),
         referents=_valid(con, "referents"),
         communes=con.sql("SELECT * FROM communes ORDER BY code_commune").pl(),
         quality=quality,
