@@ -262,6 +262,41 @@ def count_by_group(
     )
 
 
+def share_rows_many(
+    flags: pl.DataFrame,
+    membership: pl.DataFrame,
+    rules: dict[str, tuple[pl.Expr, pl.Expr]],
+) -> list[pl.DataFrame]:
+    """:func:`share_rows` of every share of ``rules`` (key → (denominator, numerator)
+    conditions over ``flags``), as :func:`count_by_group` would give them one by one, from a
+    single join of the flags with the membership and a single group-by (a share's groups
+    without anyone in its denominator are left out, as there)."""
+    if not rules:
+        return []
+    has = perturbation.keyed(membership)
+    names = {key: i for i, key in enumerate(rules)}
+    conditions = []
+    for key, (den, num) in rules.items():
+        i = names[key]
+        d = den.fill_null(False)
+        conditions += [d.alias(f"__d{i}"), (d & num.fill_null(False)).alias(f"__h{i}")]
+    joined = flags.select("pid", *conditions).join(membership, on="pid")
+    sums = []
+    for i in names.values():
+        sums += perturbation.count_sum(pl.col(f"__h{i}"), f"k{i}", has)
+        sums += perturbation.count_sum(pl.col(f"__d{i}"), f"n{i}", has)
+    agg = joined.group_by("group").agg(sums)
+    out = []
+    ck = perturbation.ck
+    for key, i in names.items():
+        columns = [pl.col(f"k{i}").alias("k"), pl.col(f"n{i}").alias("n")]
+        if has:
+            columns += [pl.col(ck(f"k{i}")).alias(ck("k")), pl.col(ck(f"n{i}")).alias(ck("n"))]
+        one = agg.select("group", *columns).filter(pl.col("n") > 0)
+        out.append(share_rows(key, one))
+    return out
+
+
 def complete_groups(frame: pl.DataFrame, keys: list[str], groups: list[str]) -> pl.DataFrame:
     """One row per (indicator, group) even for empty groups (null value, zero denominator)."""
     grid = pl.DataFrame(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics import perturbation
-from metrics.base import INDICATOR_SCHEMA, count_by_group, share_rows
+from metrics.base import INDICATOR_SCHEMA, share_rows_many
 
 SENIORITY = {
     "part_orientes_stock_moins_6m": (0, 182),
@@ -79,8 +79,5 @@ def coverage_indicators(people: pl.DataFrame, membership: pl.DataFrame, s: int) 
         for key, col in (("effectif_stock", "people"), ("foyers_stock", "foyers"))
     ]
     flags = stock_flags(people, s)
-    parts.extend(
-        share_rows(key, count_by_group(flags, membership, den, hit))
-        for key, (den, hit) in share_rules(s).items()
-    )
+    parts.extend(share_rows_many(flags, membership, share_rules(s)))
     return pl.concat(parts, how="diagonal_relaxed")

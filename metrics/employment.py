@@ -19,7 +19,7 @@ import datetime as dt
 import polars as pl
 
 from metrics import perturbation, registry
-from metrics.base import Period, count_by_group, day, share_rows
+from metrics.base import Period, day, share_rows_many
 from metrics.disclosure import Protection
 from metrics.stats import wilson_interval
 from queries import schema
@@ -132,10 +132,7 @@ def employment_indicators(
 ) -> pl.DataFrame:
     """The four rates of E_H for every group of ``membership``."""
     flags = employment_flags(people, emplois)
-    parts = [
-        share_rows(key, count_by_group(flags, membership, den, hit))
-        for key, (den, hit) in rate_rules(period, s).items()
-    ]
+    parts = share_rows_many(flags, membership, rate_rules(period, s))
     return pl.concat(parts, how="diagonal_relaxed")
 
 

@@ -17,6 +17,7 @@ from metrics.base import (
     count_by_group,
     day,
     share_rows,
+    share_rows_many,
 )
 from metrics.disclosure import Protection
 from queries import schema
@@ -138,10 +139,7 @@ def orientation_indicators(
     parts.append(mean_delay_rows(cohort, membership, s))
 
     flags = cohort.select(*FLAG_COLUMNS)
-    parts.extend(
-        share_rows(key, count_by_group(flags, membership, den, hit))
-        for key, (den, hit) in share_rules(s).items()
-    )
+    parts.extend(share_rows_many(flags, membership, share_rules(s)))
     return pl.concat(parts, how="diagonal_relaxed")
 
 

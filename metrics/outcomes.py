@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from metrics import coverage, employment, orientation, registry
-from metrics.base import Period, count_by_group, share_rows
+from metrics.base import Period, share_rows_many
 
 # the person covariates an analysis may adjust for (columns of metrics.base.persons)
 COVARIATES = ("sexe", "tranche_age", "situation_familiale", "niveau_diplome")
@@ -92,15 +92,13 @@ def share_indicators(
     wanted = [k for k in keys if k in rules]
     if wanted:
         cohort = orientation.entry_cohort(people, period, s).select(*orientation.FLAG_COLUMNS)
-        parts += [share_rows(k, count_by_group(cohort, membership, *rules[k])) for k in wanted]
+        parts += share_rows_many(cohort, membership, {k: rules[k] for k in wanted})
     rates = employment.rate_rules(period, s)
     wanted = [k for k in keys if k in rates]
     if wanted:
         if employment_flags is None:
             raise ValueError("employment shares need employment_flags")
-        parts += [
-            share_rows(k, count_by_group(employment_flags, membership, *rates[k])) for k in wanted
-        ]
+        parts += share_rows_many(employment_flags, membership, {k: rates[k] for k in wanted})
     return pl.concat(parts, how="diagonal_relaxed")
 
 
