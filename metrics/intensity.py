@@ -264,35 +264,56 @@ def clustered_rows(
     """Indicator rows R = Σy/Σn per group with the clustered variance (person = cluster).
     Σn is a count of beneficiary-weeks (or -months), and so is Σy for a share: their cell
     keys come along when the membership carries record keys."""
+    return clustered_rows_many(per_person, membership, [(key, y, share)])[0]
+
+
+def clustered_rows_many(
+    per_person: pl.DataFrame, membership: pl.DataFrame, specs: Sequence[tuple[str, str, bool]]
+) -> list[pl.DataFrame]:
+    """:func:`clustered_rows` of each (key, y column, share) of ``specs`` over the same
+    per-person frame, from one join with the membership and one group-by."""
     has = perturbation.keyed(membership)
-    agg = (
-        per_person.join(membership, on="pid")
-        .with_columns(yy=pl.col(y).cast(pl.Float64), nn=pl.col("n").cast(pl.Float64))
-        .group_by("group")
-        .agg(
-            *perturbation.count_sum(pl.col("yy"), "sy", has and share),
-            *perturbation.count_sum(pl.col("nn"), "sn", has),
-            syy=(pl.col("yy") ** 2).sum(),
-            syn=(pl.col("yy") * pl.col("nn")).sum(),
-            snn=(pl.col("nn") ** 2).sum(),
-            clusters=pl.len(),
+    joined = per_person.join(membership, on="pid").with_columns(nn=pl.col("n").cast(pl.Float64))
+    sums: list[pl.Expr] = [
+        *perturbation.count_sum(pl.col("nn"), "sn", has),
+        (pl.col("nn") ** 2).sum().alias("snn"),
+        pl.len().alias("clusters"),
+    ]
+    for i, (_, y, share) in enumerate(specs):
+        yy = pl.col(y).cast(pl.Float64)
+        sums += perturbation.count_sum(yy, f"sy{i}", has and share)
+        sums += [(yy**2).sum().alias(f"syy{i}"), (yy * pl.col("nn")).sum().alias(f"syn{i}")]
+    agg = joined.group_by("group").agg(sums)
+    out = []
+    ck = perturbation.ck
+    for i, (key, _, share) in enumerate(specs):
+        one = agg.select(
+            "group",
+            pl.col(f"sy{i}").alias("sy"),
+            "sn",
+            pl.col(f"syy{i}").alias("syy"),
+            pl.col(f"syn{i}").alias("syn"),
+            "snn",
+            "clusters",
+            *([pl.col(ck(f"sy{i}")).alias(ck("sy"))] if ck(f"sy{i}") in agg.columns else []),
+            *([pl.col(ck("sn"))] if ck("sn") in agg.columns else []),
         )
-    )
-    r, var, low, high = ratio_from_sums(agg, share)
-    rows = pl.DataFrame(
-        {
-            "indicator": [key] * agg.height,
-            "group": agg["group"],
-            "value": r,
-            "numerator": agg["sy"],
-            "denominator": agg["sn"],
-            "ci_low": low,
-            "ci_high": high,
-            "var": var,
-        },
-        schema={**INDICATOR_SCHEMA, "var": pl.Float64},
-    ).with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high", "var"))
-    return with_keys(rows, agg, {"numerator": "sy", "denominator": "sn"})
+        r, var, low, high = ratio_from_sums(one, share)
+        rows = pl.DataFrame(
+            {
+                "indicator": [key] * one.height,
+                "group": one["group"],
+                "value": r,
+                "numerator": one["sy"],
+                "denominator": one["sn"],
+                "ci_low": low,
+                "ci_high": high,
+                "var": var,
+            },
+            schema={**INDICATOR_SCHEMA, "var": pl.Float64},
+        ).with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high", "var"))
+        out.append(with_keys(rows, one, {"numerator": "sy", "denominator": "sn"}))
+    return out
 
 
 def intensity_indicators(
@@ -308,9 +329,15 @@ def intensity_indicators(
     months = person_month_counts(people, rdv_mois, period, s)
     return pl.concat(
         [
-            clustered_rows("part_semaines_15h", weeks, "y15", membership, share=True),
-            clustered_rows("heures_hebdo_moyennes", weeks, "hours", membership, share=False),
-            clustered_rows("part_semaines_contact", weeks, "ycontact", membership, share=True),
+            *clustered_rows_many(
+                weeks,
+                membership,
+                [
+                    ("part_semaines_15h", "y15", True),
+                    ("heures_hebdo_moyennes", "hours", False),
+                    ("part_semaines_contact", "ycontact", True),
+                ],
+            ),
             clustered_rows(MONTH_KEY, months, "y", membership, share=True),
         ],
         how="diagonal_relaxed",
