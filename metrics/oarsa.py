@@ -52,6 +52,7 @@ import xlsxwriter
 from config import Config, ConfigError, check_pilot, load_config
 from metrics import quality
 from metrics.base import day, days, group_membership, group_names, persons, to_date
+from metrics.cli import iso_date, one_line
 from metrics.coverage import SENIORITY, stock, stock_flags
 from metrics.orientation import within_days
 from metrics.report import UsageError
@@ -1793,16 +1794,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _one_line(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= 500 else text[:497] + "..."
-
-
 def _date(text: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{name} : « {text} » n'est pas une date AAAA-MM-JJ") from None
+    value = iso_date(text)
+    if value is None:
+        raise UsageError(f"{name} : « {text} » n'est pas une date AAAA-MM-JJ")
+    return value
 
 
 def _check_out(out: str) -> Path:
@@ -1849,14 +1845,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
         out, result = run(args)
     except UsageError as exc:
-        print(f"erreur : {_one_line(str(exc))}", file=sys.stderr)
+        print(f"erreur : {one_line(str(exc))}", file=sys.stderr)
         return 2
     except (ConfigError, DataError) as exc:
-        print(f"erreur : {_one_line(exc.message_fr)}", file=sys.stderr)
+        print(f"erreur : {one_line(exc.message_fr)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug here, not bad input: one line, exit 1, no traceback
         log.debug("internal error", exc_info=True)
-        print(f"erreur interne : {_one_line(str(exc))} ({type(exc).__name__})", file=sys.stderr)
+        print(f"erreur interne : {one_line(str(exc))} ({type(exc).__name__})", file=sys.stderr)
         if os.environ.get("RSA_DEBUG"):
             raise
         return 1

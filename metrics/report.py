@@ -31,6 +31,7 @@ import polars as pl
 from config import Config, ConfigError, load_config
 from metrics import engine, quality
 from metrics.base import Period
+from metrics.cli import iso_date, one_line
 from queries.errors import DataError
 from queries.snapshots import latest_valid_snapshot, load_snapshot
 
@@ -126,17 +127,11 @@ def to_csv(doc: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def _one_line(exc: BaseException) -> str:
-    """An error as one line (a library message may span several)."""
-    text = " ".join(str(exc).split())
-    return text if len(text) <= 500 else text[:497] + "..."
-
-
 def _date(text: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{name}: {text!r} is not a date YYYY-MM-DD") from None
+    value = iso_date(text)
+    if value is None:
+        raise UsageError(f"{name}: {text!r} is not a date YYYY-MM-DD")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -174,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--analyses adds to the JSON output: use it without --format csv")
         doc = build_report(args.data_dir, Period(start, end), cfg, snapshot, args.analyses)
     except (UsageError, ConfigError, DataError) as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug here, not bad input: one line, exit 1, no traceback
         log.debug("internal error", exc_info=True)
-        print(f"internal error: {_one_line(exc)} ({type(exc).__name__})", file=sys.stderr)
+        print(f"internal error: {one_line(exc)} ({type(exc).__name__})", file=sys.stderr)
         if os.environ.get("RSA_DEBUG"):
             raise
         return 1
