@@ -114,21 +114,29 @@ _CELLS = tuple(
 )
 
 
-def _side_counts(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-    return tuple(c for pair in pairs for c in pair)
+def resting_on_smallest(
+    pairs: Sequence[tuple[str, str]],
+    estimates: Sequence[str],
+    intervals: dict[str, tuple[str, str]],
+) -> Protection:
+    """The protection of a frame of estimates resting on the (n, k) cells ``pairs``: every
+    count masked below the threshold (not perturbed: the aggregate roles see one fixed view),
+    and each estimate, its interval and the numerators masked with :data:`SMALLEST` (the
+    smallest n, k or n − k of the row)."""
+    counts = (*(c for pair in pairs for c in pair), SMALLEST)
+    resting = (*estimates, *(k for _, k in pairs))
+    return Protection(
+        counts=counts,
+        shares=dict.fromkeys(resting, SMALLEST),
+        intervals=intervals,
+        unperturbed=counts,
+    )
 
 
-def _resting_on_smallest(columns: Sequence[str]) -> dict[str, str]:
-    return dict.fromkeys(columns, SMALLEST)
-
-
-EVENT_STUDY_PROTECTION = Protection(
-    counts=(*_side_counts(_SIDES), SMALLEST),
-    shares=_resting_on_smallest(
-        ("ecart_trimestre", "erreur_type", "p_value", "numerateur_pilote", "numerateur_reste")
-    ),
-    intervals={"ecart_trimestre": ("ecart_ic_bas", "ecart_ic_haut")},
-    unperturbed=(*_side_counts(_SIDES), SMALLEST),
+EVENT_STUDY_PROTECTION = resting_on_smallest(
+    _SIDES,
+    ("ecart_trimestre", "erreur_type", "p_value"),
+    {"ecart_trimestre": ("ecart_ic_bas", "ecart_ic_haut")},
 )
 PRE_TRENDS_PROTECTION = Protection(counts=("personnes_modele",), unperturbed=("personnes_modele",))
 BALANCE_PROTECTION = Protection(
@@ -145,40 +153,18 @@ BALANCE_PROTECTION = Protection(
     totals=("indicator", "variable"),  # the categories of a variable add up to its people
     unperturbed=("personnes_pilote", "personnes_reste", SMALLEST),
 )
-GAPS_PROTECTION = Protection(
-    counts=(*_side_counts(_SIDES), SMALLEST),
-    shares=_resting_on_smallest(
-        (
-            "part_pilote",
-            "part_reste",
-            "ecart_brut",
-            "part_reste_ajustee",
-            "ecart_ajuste",
-            "numerateur_pilote",
-            "numerateur_reste",
-        )
-    ),
-    intervals={"ecart_ajuste": ("ecart_ajuste_ic_bas", "ecart_ajuste_ic_haut")},
-    unperturbed=(*_side_counts(_SIDES), SMALLEST),
+GAPS_PROTECTION = resting_on_smallest(
+    _SIDES,
+    ("part_pilote", "part_reste", "ecart_brut", "part_reste_ajustee", "ecart_ajuste"),
+    {"ecart_ajuste": ("ecart_ajuste_ic_bas", "ecart_ajuste_ic_haut")},
 )
-DID_REGRESSION_PROTECTION = Protection(
-    counts=(*_side_counts(_CELLS), SMALLEST),
-    shares=_resting_on_smallest(
-        (
-            "dd_ajustee",
-            "erreur_type",
-            "p_value",
-            "dd_brute",
-            "erreur_type_brute",
-            "p_value_brute",
-            *(k for _, k in _CELLS),
-        )
-    ),
-    intervals={
+DID_REGRESSION_PROTECTION = resting_on_smallest(
+    _CELLS,
+    ("dd_ajustee", "erreur_type", "p_value", "dd_brute", "erreur_type_brute", "p_value_brute"),
+    {
         "dd_ajustee": ("dd_ajustee_ic_bas", "dd_ajustee_ic_haut"),
         "dd_brute": ("dd_brute_ic_bas", "dd_brute_ic_haut"),
     },
-    unperturbed=(*_side_counts(_CELLS), SMALLEST),
 )
 
 
