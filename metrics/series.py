@@ -456,13 +456,15 @@ def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFram
     membership = sc.membership.filter(pl.col("group").is_in(groups))
     has = perturbation.keyed(membership)
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
+    # the typed weekly hours are scanned lazily from the snapshot's cache: only the rows of
+    # the eligible windows of the people in scope are ever collected
     acts = (
-        sc.events("activites")
-        .select("pid", pl.col("semaine").cast(pl.Int32).alias("w"), "type_activite", "heures")
-        .pipe(in_window, weeks, "w")
-        .join(membership, on="pid")
+        sc.snapshot.heures_type_semaine.join(weeks.lazy().select("pid", "lo", "hi"), on="pid")
+        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+        .join(membership.select("pid", "group").lazy(), on="pid")
         .group_by("group", "type_activite")
-        .agg(heures=pl.col("heures").sum())
+        .agg(heures=pl.col("h").sum())
+        .collect()
     )
     totals = (
         weeks.join(membership, on="pid")

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -468,11 +468,27 @@ class Snapshot:
     quality: pl.DataFrame
     rows_read: dict[str, int] = field(default_factory=dict)
     code_inconnu: int = 0
+    # (pid, w, type_activite, h): hours of each activity type per person and week, as a lazy
+    # scan of the snapshot's cache (as big as the valid activites rows: never held in memory
+    # by a process that does not draw that chart); None when the data directory has no cache
+    heures_type_semaine_scan: pl.LazyFrame | None = None
 
     @cached_property
     def activites(self) -> pl.DataFrame:
         """Valid activites rows (pid, semaine, type_activite, heures), loaded on demand."""
         return _load_raw(self.data_dir, self.date, "activites")
+
+    @property
+    def heures_type_semaine(self) -> pl.LazyFrame:
+        """Hours of each activity type per person and week (pid, w, type_activite, h)."""
+        if self.heures_type_semaine_scan is not None:
+            return self.heures_type_semaine_scan
+        return (
+            self.activites.lazy()
+            .group_by("pid", "semaine", "type_activite")
+            .agg(h=pl.col("heures").sum())
+            .select("pid", pl.col("semaine").cast(pl.Int32).alias("w"), "type_activite", "h")
+        )
 
     @cached_property
     def contacts(self) -> pl.DataFrame:
@@ -632,6 +648,7 @@ def _read_cache(folder: Path, key: str, data_dir: str, snapshot: dt.date) -> Sna
         if manifest.get("fingerprint") != key:
             return None
         frames = {n: pl.read_parquet(folder / f"{n}.parquet") for n in _CACHED_FRAMES}
+        typed = folder / f"{TYPED_HOURS}.parquet"
     except (OSError, ValueError, pl.exceptions.PolarsError):
         return None
     return Snapshot(
@@ -639,11 +656,16 @@ def _read_cache(folder: Path, key: str, data_dir: str, snapshot: dt.date) -> Sna
         data_dir=data_dir,
         rows_read=manifest["rows_read"],
         code_inconnu=manifest["code_inconnu"],
+        # absent when it could not be written: the raw rows are then read on demand
+        heures_type_semaine_scan=pl.scan_parquet(typed) if typed.is_file() else None,
         **frames,
     )
 
 
-def _write_cache(folder: Path, key: str, snap: Snapshot) -> None:
+TYPED_HOURS = "heures_type_semaine"  # cached, then scanned lazily (Snapshot.heures_type_semaine)
+
+
+def _write_cache(folder: Path, key: str, snap: Snapshot, typed: Path | None = None) -> None:
     """Write atomically (a temporary folder renamed); a read-only data directory only loses
     the speed-up."""
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
@@ -656,6 +678,8 @@ def _write_cache(folder: Path, key: str, snap: Snapshot) -> None:
         tmp.chmod(PRIVATE_DIR)  # mkdir's mode is masked by the umask
         for n in _CACHED_FRAMES:
             getattr(snap, n).write_parquet(tmp / f"{n}.parquet", compression="lz4")
+        if typed is not None and typed.is_file():  # written by DuckDB beside the cache
+            shutil.move(typed, tmp / f"{TYPED_HOURS}.parquet")
         manifest = {
             "fingerprint": key,
             "rows_read": snap.rows_read,
@@ -687,18 +711,37 @@ def load_snapshot(data_dir: str, snapshot: dt.date, use_cache: bool = True) -> S
         cached = _read_cache(folder, key, data_dir, snapshot)
         if cached is not None:
             return cached
-    snap = _load(data_dir, snapshot)
-    if folder is not None:
-        _write_cache(folder, key, snap)
+    if folder is None:
+        return _load(data_dir, snapshot)
+    typed = folder.with_name(f".{folder.name}.{os.getpid()}.{TYPED_HOURS}.parquet")
+    try:
+        folder.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    except OSError:  # a read-only data directory: no cache, the raw rows on demand
+        return _load(data_dir, snapshot)
+    try:
+        snap = _load(data_dir, snapshot, typed)
+        _write_cache(folder, key, snap, typed)
+    finally:
+        typed.unlink(missing_ok=True)
+    scan = folder / f"{TYPED_HOURS}.parquet"
+    if scan.is_file():  # the cache is written: read the typed hours from it, lazily
+        return replace(snap, heures_type_semaine_scan=pl.scan_parquet(scan))
     return snap
 
 
-def _load(data_dir: str, snapshot: dt.date) -> Snapshot:
+def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> Snapshot:
+    """The snapshot's valid rows and reductions; with ``typed_path`` (for the cache) DuckDB
+    also writes the typed weekly hours there as parquet, without passing them through Python
+    (the Snapshot reads them from the cache, or from its raw rows without one)."""
     con = connect(data_dir)
     validate_structure(data_dir, snapshot, con)
     _classify(con, data_dir, snapshot)
     for t in BIG_TABLES:  # decoded once, then counted and reduced in memory
-        cols = "pid, semaine, heures" if t == "activites" else "pid, date_contact, type_contact"
+        cols = (
+            "pid, semaine, type_activite, heures"
+            if t == "activites"
+            else "pid, date_contact, type_contact"
+        )
         con.execute(f"CREATE TEMP TABLE {t}_m AS SELECT {cols}, rule FROM {t}_classified")
     quality, rows_read = _quality(con)
     run_sql(con, "reductions")
@@ -706,7 +749,7 @@ def _load(data_dir: str, snapshot: dt.date) -> Snapshot:
     (code_inconnu,) = con.sql(
         "SELECT count(*) FROM beneficiaires_valid WHERE code_inconnu"
     ).fetchall()[0]
-    return Snapshot(
+    snap = Snapshot(
         date=snapshot,
         data_dir=data_dir,
         beneficiaires=benef,
@@ -723,3 +766,12 @@ def _load(data_dir: str, snapshot: dt.date) -> Snapshot:
         rows_read=rows_read,
         code_inconnu=int(code_inconnu),
     )
+    if typed_path is not None:
+        try:
+            con.execute(
+                f"COPY (SELECT * FROM {TYPED_HOURS}) "
+                f"TO {sql_literal(str(typed_path))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+        except duckdb.Error as exc:  # an unwritable cache only loses the speed-up
+            log.warning("cannot write %s for snapshot %s: %s", typed_path, snapshot, exc)
+    return snap

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -380,3 +381,61 @@ def test_loaded_snapshot_cache_is_exact_and_invalidated(tmp_path: Path) -> None:
     assert load_snapshot(str(tmp_path), D(S)).beneficiaires.height == 1
     # a cache that cannot be written costs only speed
     assert folder.exists()
+
+
+def test_typed_weekly_hours_are_the_valid_activity_rows(tmp_path: Path) -> None:
+    """The hours by activity type and week come from the snapshot's cache as a lazy scan
+    (never loaded by a process that does not draw them) and equal the valid activites rows,
+    with or without the cache."""
+    data = tmp_path / "d"
+    write_snapshot(
+        data,
+        S,
+        {
+            "beneficiaires": [person("a"), person("b")],
+            "orientations": [orientation("a", "2024-01-01"), orientation("b", "2024-01-01")],
+            "activites": [
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": D("2024-02-05"),
+                    "type_activite": "formation",
+                    "heures": 10.0,
+                },
+                {
+                    "id_beneficiaire": "a",
+                    "semaine": D("2024-02-05"),
+                    "type_activite": "atelier_cv",
+                    "heures": 2.5,
+                },
+                {
+                    "id_beneficiaire": "b",
+                    "semaine": D("2024-02-12"),
+                    "type_activite": "formation",
+                    "heures": 80.0,
+                },
+                {
+                    "id_beneficiaire": "b",
+                    "semaine": D("2024-02-13"),
+                    "type_activite": "formation",
+                    "heures": 5.0,
+                },
+            ],
+        },
+    )
+    cached = load_snapshot(str(data), D(S))
+    assert cached.heures_type_semaine_scan is not None  # read from the cache, lazily
+    again = load_snapshot(str(data), D(S))  # the cache's second reader
+    plain = load_snapshot(str(data), D(S), use_cache=False)
+    assert plain.heures_type_semaine_scan is None
+    key = ["pid", "w", "type_activite"]
+    expected = cached.activites.select(
+        "pid",
+        pl.col("semaine").cast(pl.Int32).alias("w"),
+        "type_activite",
+        pl.col("heures").alias("h"),
+    ).sort(key)
+    assert expected.height == 3  # the Tuesday row is quarantined (not a Monday)
+    for snap in (cached, again, plain):
+        got = snap.heures_type_semaine.collect().sort(key)
+        assert got.select(key).equals(expected.select(key))
+        assert got["h"].to_list() == expected["h"].to_list()

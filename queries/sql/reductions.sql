@@ -9,6 +9,14 @@ FROM activites_m
 WHERE rule IS NULL
 GROUP BY pid, semaine;
 
+-- hours of each activity type per person and week (the chart of hours by activity type):
+-- the valid rows themselves, already one per (person, week, type) since the doublon rule
+-- quarantines every row of a repeated key; a view, streamed to the cache by COPY
+CREATE OR REPLACE TEMP VIEW heures_type_semaine AS
+SELECT pid, (semaine - DATE '1970-01-01')::INTEGER AS w, type_activite, heures AS h
+FROM activites_m
+WHERE rule IS NULL;
+
 -- weeks (their Monday) with at least one valid contact of any type
 CREATE OR REPLACE TEMP TABLE contacts_semaine AS
 SELECT DISTINCT pid, (date_trunc('week', date_contact)::DATE - DATE '1970-01-01')::INTEGER AS w
