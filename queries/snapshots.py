@@ -626,7 +626,7 @@ def _code_version() -> str:
 def fingerprint(data_dir: str, snapshot: dt.date) -> str:
     """Identity of a local snapshot's inputs: size and modification time of every contract
     file and of the referential, and the data-layer code version."""
-    parts = [_code_version()]
+    parts = [_code_version(), snapshot.isoformat()]
     files = {f"{t}.parquet": table_path(data_dir, snapshot, t) for t in schema.TABLES}
     files[COMMUNES_FILE] = communes_path(data_dir)
     for name, f in files.items():
@@ -638,7 +638,9 @@ def fingerprint(data_dir: str, snapshot: dt.date) -> str:
             raise SnapshotError(
                 snapshot.isoformat(), name, None, "file is missing", "le fichier est absent."
             ) from exc
-        parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+        # by name, not by path: the cache lives in the data directory, so the same files
+        # reached as « sample_data » or « /srv/…/sample_data » share one cache
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

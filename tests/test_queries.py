@@ -439,3 +439,12 @@ def test_typed_weekly_hours_are_the_valid_activity_rows(tmp_path: Path) -> None:
         got = snap.heures_type_semaine.collect().sort(key)
         assert got.select(key).equals(expected.select(key))
         assert got["h"].to_list() == expected["h"].to_list()
+
+
+def test_one_cache_however_the_data_directory_is_spelled(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from queries.snapshots import fingerprint
+
+    data = tmp_path / "d"
+    write_snapshot(data, S, {"beneficiaires": [person("a")]})
+    monkeypatch.chdir(tmp_path)
+    assert fingerprint("d", D(S)) == fingerprint(str(data), D(S)) == fingerprint(f"{data}/", D(S))
