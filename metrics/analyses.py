@@ -9,8 +9,6 @@ the page is the figure of the report.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from metrics import adjust, event_study, registry
+from metrics.cli import records
 from metrics.engine import Scope
 
 
@@ -53,25 +52,10 @@ def frames(sc: Scope, seed: int = event_study.SEED) -> Analyses:
     )
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    return value
-
-
-def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows (NaN and infinities as null, dates as ISO strings)."""
-    return [{k: _json(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-
-
 def evaluation(sc: Scope, seed: int = event_study.SEED) -> dict[str, list[dict[str, Any]]]:
     """The report's ``analyses`` object: one list of records per registry analysis key."""
     result = frames(sc, seed)
     return {a.key: records(result.frame(a.key)) for a in registry.ANALYSES}
 
 
-__all__ = ["Analyses", "balance_tables", "evaluation", "frames", "records"]
+__all__ = ["Analyses", "balance_tables", "evaluation", "frames"]

@@ -52,7 +52,7 @@ import xlsxwriter
 from config import Config, ConfigError, check_pilot, load_config
 from metrics import quality
 from metrics.base import day, days, group_membership, group_names, persons, to_date
-from metrics.cli import iso_date, one_line
+from metrics.cli import internal_error, iso_date, one_line
 from metrics.coverage import SENIORITY, stock, stock_flags
 from metrics.orientation import within_days
 from metrics.report import UsageError
@@ -1851,11 +1851,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"erreur : {one_line(exc.message_fr)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug here, not bad input: one line, exit 1, no traceback
-        log.debug("internal error", exc_info=True)
-        print(f"erreur interne : {one_line(str(exc))} ({type(exc).__name__})", file=sys.stderr)
-        if os.environ.get("RSA_DEBUG"):
-            raise
-        return 1
+        return internal_error(exc, "erreur interne : ", log)
     note = f" ({result.reference.note})" if result.reference.note else ""
     print(
         f"Tableaux OARSA au {fr_date(result.ctx.date)} écrits dans {out} "

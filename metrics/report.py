@@ -22,7 +22,6 @@ import io
 import json
 import logging
 import math
-import os
 import sys
 from typing import Any
 
@@ -31,7 +30,7 @@ import polars as pl
 from config import Config, ConfigError, load_config
 from metrics import engine, quality
 from metrics.base import Period
-from metrics.cli import iso_date, one_line
+from metrics.cli import internal_error, iso_date, json_value, one_line, records
 from queries.errors import DataError
 from queries.snapshots import latest_valid_snapshot, load_snapshot
 
@@ -40,15 +39,6 @@ log = logging.getLogger("metrics.report")
 
 class UsageError(Exception):
     """Bad arguments (one line, exit status 2)."""
-
-
-def _clean(value: Any) -> Any:
-    """JSON-ready: NaN -> null, integral counts as integers."""
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        return value
-    return value
 
 
 def _count(value: float | None) -> int | float | None:
@@ -85,11 +75,11 @@ def build_report(
         {
             "indicator": r["indicator"],
             "group": r["group"],
-            "value": _clean(r["value"]),
+            "value": json_value(r["value"]),
             "numerator": _count(r["numerator"]),
             "denominator": _count(r["denominator"]),
-            "ci_low": _clean(r["ci_low"]),
-            "ci_high": _clean(r["ci_high"]),
+            "ci_low": json_value(r["ci_low"]),
+            "ci_high": json_value(r["ci_high"]),
         }
         for r in engine.public(table).iter_rows(named=True)
     ]
@@ -99,9 +89,7 @@ def build_report(
         "pilot": cfg.pilot,
         "launch": cfg.launch.isoformat(),
         "indicators": indicators,
-        "comparisons": [
-            {k: _clean(v) for k, v in r.items()} for r in comparisons.iter_rows(named=True)
-        ],
+        "comparisons": records(comparisons),
         "did": did,
         "quality": {"quarantined": snap.quarantined(), "code_inconnu": snap.code_inconnu},
     }
@@ -172,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug here, not bad input: one line, exit 1, no traceback
-        log.debug("internal error", exc_info=True)
-        print(f"internal error: {one_line(exc)} ({type(exc).__name__})", file=sys.stderr)
-        if os.environ.get("RSA_DEBUG"):
-            raise
-        return 1
+        return internal_error(exc, "internal error: ", log)
     if args.format == "csv":
         sys.stdout.write(to_csv(doc))
     else:
