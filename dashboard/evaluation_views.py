@@ -350,18 +350,20 @@ def render(view: View, cfg: Config) -> None:
         format_func=lambda k: registry.get(k).label,
         key="eval_indicateur",
     )
-    estimates = prepared(result, "event_study")
+    # protected once: the chart, its text alternative and its data read the same cells
+    estimates = display.protect(
+        prepared(result, "event_study").filter(pl.col("indicator") == key),
+        EVENT_STUDY_PROTECTION,
+    )
     display.chart(
         partial(event_study_chart, pilot=pilot, indicator=key),
-        estimates.filter(pl.col("indicator") == key),
+        estimates,
         name=f"etude_evenements_{key}",
         key="eval_event_study",
-        protection=EVENT_STUDY_PROTECTION,
-        alt=event_study_alt(
-            display.protect(estimates, EVENT_STUDY_PROTECTION), pilot=pilot, indicator=key
-        ),
+        protection=None,  # protected above
+        alt=event_study_alt(estimates, pilot=pilot, indicator=key),
     )
-    trends = prepared(result, "pre_trends")
+    trends = display.protect(prepared(result, "pre_trends"), PRE_TRENDS_PROTECTION)
     chosen = trends.filter(pl.col("indicator") == key).to_dicts()
     if chosen:
         row = chosen[0]
@@ -380,18 +382,18 @@ def render(view: View, cfg: Config) -> None:
         trends,
         name="tendances_paralleles",
         key="eval_pre_trends",
-        protection=PRE_TRENDS_PROTECTION,
+        protection=None,  # protected above
     )
 
     st.subheader("Composition des populations et écarts ajustés")
-    gaps = prepared(result, "adjusted_gaps")
+    gaps = display.protect(prepared(result, "adjusted_gaps"), GAPS_PROTECTION)
     display.chart(
         partial(gaps_chart, pilot=pilot),
         gaps,
         name="ecarts_bruts_et_ajustes",
         key="eval_gaps",
-        protection=GAPS_PROTECTION,
-        alt=gaps_alt(display.protect(gaps, GAPS_PROTECTION), pilot=pilot),
+        protection=None,  # protected above
+        alt=gaps_alt(gaps, pilot=pilot),
     )
     with st.expander("Définition", icon=":material/info:"):
         for name in ("adjusted_gaps", "balance"):
