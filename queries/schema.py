@@ -172,8 +172,13 @@ def rules_in_sql(sql: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_RULE_RE.findall(code)))
 
 
+# Rules applied after a table's SQL, on its rows together (queries/events.py), last in the
+# contract's order.
+RULES_AFTER_SQL: dict[str, tuple[str, ...]] = {"activites": ("doublon",)}
+
 RULES: dict[str, tuple[str, ...]] = {
-    t: rules_in_sql((SQL_DIR / f"{t}.sql").read_text(encoding="utf-8")) for t in QUARANTINED_TABLES
+    t: rules_in_sql((SQL_DIR / f"{t}.sql").read_text(encoding="utf-8")) + RULES_AFTER_SQL.get(t, ())
+    for t in QUARANTINED_TABLES
 }
 
 # Plausible birth years: [year(S) - 100, year(S) - 16]; outside (or beyond the INTEGER range)

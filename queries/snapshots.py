@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from queries import schema
+from queries import events, schema
 from queries.errors import DataDirError, InternalError, ReferentialError, SnapshotError
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,11 @@ def sql_literal(value: object) -> str:
         return "(" + ", ".join(sql_literal(v) for v in value) + ")"
     text = str(value).replace("'", "''")
     return f"'{text}'"
+
+
+def sql_list(values: tuple[str, ...]) -> SqlFragment:
+    """A SQL list literal [..] of codes (for list_position)."""
+    return SqlFragment("[" + ", ".join(sql_literal(v) for v in values) + "]")
 
 
 def parquet(path: str) -> str:
@@ -481,8 +486,10 @@ class Snapshot:
     @property
     def heures_type_semaine(self) -> pl.LazyFrame:
         """Hours of each activity type per person and week (pid, w, type_activite, h)."""
-        if self.heures_type_semaine_scan is not None:
-            return self.heures_type_semaine_scan
+        if self.heures_type_semaine_scan is not None:  # its types stored as an Enum
+            return self.heures_type_semaine_scan.with_columns(
+                pl.col("type_activite").cast(pl.String)
+            )
         return (
             self.activites.lazy()
             .group_by("pid", "semaine", "type_activite")
@@ -501,9 +508,6 @@ class Snapshot:
         for row in self.quality.iter_rows(named=True):
             out[row["table"]][row["rule"]] = row["rows"]
         return out
-
-
-BIG_TABLES = ("activites", "contacts")
 
 
 def not_null_predicate(table: str, alias: str = "") -> SqlFragment:
@@ -540,7 +544,9 @@ def _classify(con: duckdb.DuckDBPyConnection, data_dir: str, snapshot: dt.date) 
     for table in schema.TABLES:
         if table == "beneficiaires":
             continue
-        extra = {} if table == "referents" else {"snapshot": snapshot}
+        extra: dict[str, object] = {} if table == "referents" else {"snapshot": snapshot}
+        if table == "activites":
+            extra["types"] = sql_list(schema.TYPE_ACTIVITE)
         run_sql(
             con,
             table,
@@ -548,17 +554,34 @@ def _classify(con: duckdb.DuckDBPyConnection, data_dir: str, snapshot: dt.date) 
             invalid=invalid_predicate(table),
             **extra,
         )
+    run_sql(con, "reductions")
 
 
-def _quality(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, dict[str, int]]:
-    def source(t: str) -> str:  # the big tables are materialised once (one parquet decode)
-        return f"{t}_m" if t in BIG_TABLES else f"{t}_classified"
-
+def _quality(
+    con: duckdb.DuckDBPyConnection, big: dict[str, tuple[dict[str, int], int]]
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """One row per (table, rule) of the contract with its row count (zeros included), and
+    the rows read per table. ``big``: for each big table, its rule counts and rows read
+    (counted on the frames that reduced them, not decoded twice)."""
     parts = " UNION ALL ".join(
-        f"SELECT '{t}' AS \"table\", rule, count(*) AS rows FROM {source(t)} GROUP BY rule"
+        f"SELECT '{t}' AS \"table\", rule, count(*) AS rows FROM {t}_classified GROUP BY rule"
         for t in schema.RULES
+        if t not in big
     )
-    counts = con.sql(parts).pl()
+    small = con.sql(parts).pl()
+    big_rows = [(t, rule, n) for t, (counts, _) in big.items() for rule, n in counts.items()] + [
+        (t, None, read - sum(counts.values())) for t, (counts, read) in big.items()
+    ]
+    counts = pl.concat(
+        [
+            small.with_columns(pl.col("rows").cast(pl.Int64)),
+            pl.DataFrame(
+                big_rows,
+                schema={"table": pl.String, "rule": pl.String, "rows": pl.Int64},
+                orient="row",
+            ),
+        ]
+    )
     rows_read = {
         t: int(n) for t, n in counts.group_by("table").agg(pl.col("rows").sum()).iter_rows()
     }
@@ -585,9 +608,53 @@ def _valid(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
     return con.sql(f"SELECT {', '.join(cols)} FROM {table}_classified WHERE rule IS NULL").pl()
 
 
+ACTIVITY_TYPES = pl.Enum(schema.TYPE_ACTIVITE)
+
+
+def _activites(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, dict[str, int], int]:
+    """The valid activites rows (pid, w, t, heures; sorted by pid, w, t) after every rule,
+    their rule counts, and the rows read."""
+    rows = con.sql("SELECT pid, w, t, heures, rule FROM activites_classified").pl()
+    valid, counts = events.classify_activites(rows)
+    return valid, counts, rows.height
+
+
+def _typed_hours(valid: pl.DataFrame) -> pl.DataFrame:
+    """(pid, w, type_activite, h) from the valid activites rows: already one row per
+    (person, week, type), since the doublon rule quarantines every row of a repeated key."""
+    types = pl.Series(schema.TYPE_ACTIVITE, dtype=ACTIVITY_TYPES)
+    return valid.select(
+        "pid",
+        "w",
+        types.gather(valid["t"].cast(pl.Int64) - 1).alias("type_activite"),
+        pl.col("heures").alias("h"),
+    )
+
+
+def _contacts(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], int]:
+    """Contact weeks (pid, w) and meeting months (pid, m), distinct and sorted, from the
+    valid contacts; their rule counts and the rows read."""
+    rows = con.sql("SELECT pid, w, m, rdv, rule FROM contacts_keyed").pl()
+    counts = events.rule_counts(rows)
+    valid = rows.filter(pl.col("rule").is_null())
+    weeks = events.distinct_sorted(valid, ("pid", "w"))
+    months = events.distinct_sorted(valid.filter(pl.col("rdv")), ("pid", "m"))
+    return weeks, months, counts, rows.height
+
+
 def _load_raw(data_dir: str, snapshot: dt.date, table: str) -> pl.DataFrame:
     con = connect(data_dir)
     _classify(con, data_dir, snapshot)
+    if table == "activites":
+        typed = _typed_hours(_activites(con)[0])
+        return typed.select(
+            "pid",
+            pl.col("w").cast(pl.Date).alias("semaine"),
+            pl.col("type_activite").cast(pl.String),
+            pl.col("h").alias("heures"),
+        )
     return _valid(con, table)
 
 
@@ -616,9 +683,11 @@ def cache_dir(data_dir: str, snapshot: dt.date) -> Path | None:
 
 @cache
 def _code_version() -> str:
-    """A hash of what decides the loaded form: the SQL, the contract module, this module."""
+    """A hash of what decides the loaded form: the SQL, the contract module, this module and
+    the event rules and reductions."""
     h = hashlib.sha256()
-    for path in [*sorted(SQL_DIR.glob("*.sql")), Path(schema.__file__), Path(__file__)]:
+    modules = (schema.__file__, events.__file__, __file__)
+    for path in [*sorted(SQL_DIR.glob("*.sql")), *map(Path, modules)]:
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -738,15 +807,20 @@ def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> S
     con = connect(data_dir)
     validate_structure(data_dir, snapshot, con)
     _classify(con, data_dir, snapshot)
-    for t in BIG_TABLES:  # decoded once, then counted and reduced in memory
-        cols = (
-            "pid, semaine, type_activite, heures"
-            if t == "activites"
-            else "pid, date_contact, type_contact"
-        )
-        con.execute(f"CREATE TEMP TABLE {t}_m AS SELECT {cols}, rule FROM {t}_classified")
-    quality, rows_read = _quality(con)
-    run_sql(con, "reductions")
+    # the big tables: decoded once each, their rows together handled in Polars
+    # (queries/events.py), sorted by person then week as the metrics' window index reads them
+    valid_activites, activites_counts, activites_read = _activites(con)
+    heures_semaine = events.weekly_hours(valid_activites)
+    typed = _typed_hours(valid_activites)
+    del valid_activites
+    contacts_semaine, rdv_mois, contacts_counts, contacts_read = _contacts(con)
+    quality, rows_read = _quality(
+        con,
+        {
+            "activites": (activites_counts, activites_read),
+            "contacts": (contacts_counts, contacts_read),
+        },
+    )
     benef = con.sql("SELECT * EXCLUDE (code_inconnu) FROM beneficiaires_valid ORDER BY pid").pl()
     (code_inconnu,) = con.sql(
         "SELECT count(*) FROM beneficiaires_valid WHERE code_inconnu"
@@ -757,11 +831,9 @@ def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> S
         beneficiaires=benef,
         orientations=_valid(con, "orientations"),
         emplois=_valid(con, "emplois"),
-        # sorted by person then week / month: the metrics' window index reads them in
-        # this order without sorting them again (metrics.intensity.event_index)
-        heures_semaine=con.sql("SELECT * FROM heures_semaine ORDER BY pid, w").pl(),
-        contacts_semaine=con.sql("SELECT * FROM contacts_semaine ORDER BY pid, w").pl(),
-        rdv_mois=con.sql("SELECT * FROM rdv_mois ORDER BY pid, m").pl(),
+        heures_semaine=heures_semaine,
+        contacts_semaine=contacts_semaine,
+        rdv_mois=rdv_mois,
         referents=_valid(con, "referents"),
         communes=con.sql("SELECT * FROM communes ORDER BY code_commune").pl(),
         quality=quality,
@@ -770,10 +842,7 @@ def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> S
     )
     if typed_path is not None:
         try:
-            con.execute(
-                f"COPY (SELECT * FROM {TYPED_HOURS}) "
-                f"TO {sql_literal(str(typed_path))} (FORMAT parquet, COMPRESSION zstd)"
-            )
-        except duckdb.Error as exc:  # an unwritable cache only loses the speed-up
+            typed.write_parquet(typed_path, compression="lz4")
+        except (OSError, pl.exceptions.PolarsError) as exc:  # only loses the speed-up
             log.warning("cannot write %s for snapshot %s: %s", typed_path, snapshot, exc)
     return snap
