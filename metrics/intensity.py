@@ -20,19 +20,11 @@ from metrics.base import INDICATOR_SCHEMA, Period, day, with_keys
 from metrics.disclosure import Protection
 from metrics.stats import clustered_ratio_from_sums, normal_interval
 from queries import schema
+from queries.events import monday_on_or_after, monday_on_or_before, month_index
 
 WEEK_KEYS = ("part_semaines_15h", "heures_hebdo_moyennes", "part_semaines_contact")
 MONTH_KEY = "part_mois_rendez_vous"
 HOURS_THRESHOLD = 15.0
-
-
-def monday_on_or_after(d: pl.Expr) -> pl.Expr:
-    """Day number of the first Monday >= d (day 0, 1970-01-01, is a Thursday)."""
-    return d + (7 - (d + 3) % 7) % 7
-
-
-def monday_on_or_before(d: pl.Expr) -> pl.Expr:
-    return d - (d + 3) % 7
 
 
 def eligible_weeks(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
@@ -51,12 +43,6 @@ def eligible_weeks(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame
         .with_columns(n=((pl.col("hi") - pl.col("lo")) // 7 + 1))
         .filter(pl.col("n") > 0)
     )
-
-
-def month_index(d: pl.Expr) -> pl.Expr:
-    """Month number (year·12 + month − 1) of a day number."""
-    date = d.cast(pl.Date)
-    return date.dt.year().cast(pl.Int32) * 12 + date.dt.month().cast(pl.Int32) - 1
 
 
 def eligible_months(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:

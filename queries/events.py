@@ -19,6 +19,27 @@ import numpy as np
 import polars as pl
 
 DOUBLON = "doublon"
+
+
+# Day numbers (days since 1970-01-01, a Thursday) and month numbers, the notation of the
+# reductions and of the metrics' eligibility windows (metrics.intensity).
+def monday_on_or_after(d: pl.Expr) -> pl.Expr:
+    """Day number of the first Monday >= d."""
+    return d + (7 - (d + 3) % 7) % 7
+
+
+def monday_on_or_before(d: pl.Expr) -> pl.Expr:
+    """Day number of the last Monday <= d: the Monday of d's ISO week (floored modulo, so
+    also before 1970)."""
+    return d - (d + 3) % 7
+
+
+def month_index(d: pl.Expr) -> pl.Expr:
+    """Month number (year·12 + month − 1) of a day number."""
+    date = d.cast(pl.Date)
+    return date.dt.year().cast(pl.Int32) * 12 + date.dt.month().cast(pl.Int32) - 1
+
+
 _INT64_KEY = 2**62  # a combined key stays below this (room for the offsets)
 
 
@@ -113,6 +134,20 @@ def distinct_sorted(rows: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:
     ordered = sort_rows(rows.select(cols), cols)
     same = _same_as_previous(ordered, cols)
     return ordered.filter(pl.Series(~same)) if same.any() else ordered
+
+
+def contact_reductions(valid: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """From valid contacts (pid, d: the contact's day number, rdv: a face-to-face meeting):
+    the weeks with a contact (pid, w: their Monday) and the months with a meeting (pid, m),
+    distinct and sorted."""
+    weeks = distinct_sorted(
+        valid.select("pid", monday_on_or_before(pl.col("d")).alias("w")), ("pid", "w")
+    )
+    months = distinct_sorted(
+        valid.filter(pl.col("rdv")).select("pid", month_index(pl.col("d")).alias("m")),
+        ("pid", "m"),
+    )
+    return weeks, months
 
 
 def rule_counts(rows: pl.DataFrame) -> dict[str, int]:

@@ -452,7 +452,7 @@ class Snapshot:
     """The valid rows of one snapshot, as Polars frames, and what quarantine excluded.
 
     Event tables carry ``pid`` (the integer key of ``beneficiaires``) instead of the id.
-    The two big tables come reduced per person (computed by DuckDB while loading):
+    The two big tables come reduced per person (computed while loading, queries/events.py):
     ``heures_semaine`` (pid, w, h: hours of week w), ``contacts_semaine`` (pid, w: weeks with a
     contact) and ``rdv_mois`` (pid, m: months with a rendez_vous), with w a Monday's day
     number and m = year·12 + month − 1. Their raw valid rows (``activites``, ``contacts``) are
@@ -554,7 +554,6 @@ def _classify(con: duckdb.DuckDBPyConnection, data_dir: str, snapshot: dt.date) 
             invalid=invalid_predicate(table),
             **extra,
         )
-    run_sql(con, "reductions")
 
 
 def _quality(
@@ -636,12 +635,12 @@ def _contacts(
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], int]:
     """Contact weeks (pid, w) and meeting months (pid, m), distinct and sorted, from the
     valid contacts; their rule counts and the rows read."""
-    rows = con.sql("SELECT pid, w, m, rdv, rule FROM contacts_keyed").pl()
-    counts = events.rule_counts(rows)
-    valid = rows.filter(pl.col("rule").is_null())
-    weeks = events.distinct_sorted(valid, ("pid", "w"))
-    months = events.distinct_sorted(valid.filter(pl.col("rdv")), ("pid", "m"))
-    return weeks, months, counts, rows.height
+    rows = con.sql(
+        "SELECT pid, (date_contact - DATE '1970-01-01')::INTEGER AS d, "
+        "type_contact = 'rendez_vous' AS rdv, rule FROM contacts_classified"
+    ).pl()
+    weeks, months = events.contact_reductions(rows.filter(pl.col("rule").is_null()))
+    return weeks, months, events.rule_counts(rows), rows.height
 
 
 def _load_raw(data_dir: str, snapshot: dt.date, table: str) -> pl.DataFrame:
@@ -801,9 +800,9 @@ def load_snapshot(data_dir: str, snapshot: dt.date, use_cache: bool = True) -> S
 
 
 def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> Snapshot:
-    """The snapshot's valid rows and reductions; with ``typed_path`` (for the cache) DuckDB
-    also writes the typed weekly hours there as parquet, without passing them through Python
-    (the Snapshot reads them from the cache, or from its raw rows without one)."""
+    """The snapshot's valid rows and reductions; with ``typed_path`` (for the cache) it
+    also writes the typed weekly hours there as parquet (the Snapshot then scans them from
+    the cache lazily, or rebuilds them from its raw rows without one)."""
     con = connect(data_dir)
     validate_structure(data_dir, snapshot, con)
     _classify(con, data_dir, snapshot)
