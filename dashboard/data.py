@@ -10,7 +10,11 @@ CohortSpec, dates, tuples, strings). Every computation goes through one :func:`_
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
+import os
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
@@ -327,6 +331,38 @@ def commune_shapes(data_dir: str) -> geo.CommuneShapes:
     """The communes outlines of the data directory (read once, shared by every session).
     Raises :class:`queries.errors.DataDirError` when the file is missing or unreadable."""
     return geo.load_commune_shapes(geojson_path(data_dir))
+
+
+# Streamlit serves the app's « static » folder at « app/static/ » (server.enableStaticServing,
+# .streamlit/config.toml): the map's outlines are written there once and fetched once by
+# each browser, so a filter change sends the map's values, not 465 KB of outlines again.
+STATIC_GEO = Path(__file__).resolve().parent.parent / "static" / "geo"
+STATIC_GEO_URL = "app/static/geo"  # relative to the page: also under a server.baseUrlPath
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def commune_outlines(data_dir: str) -> str | dict:
+    """What the map's traces take as ``geojson``: the URL of the communes outlines served
+    as a static file (content-addressed, written on first use), or the FeatureCollection
+    itself when static serving is off or the folder cannot be written (the map then carries
+    them, as before). Raises :class:`queries.errors.DataDirError` like
+    :func:`commune_shapes`."""
+    shapes = commune_shapes(data_dir)
+    if not st.get_option("server.enableStaticServing"):
+        return shapes.geojson
+    text = json.dumps(shapes.geojson, separators=(",", ":"), ensure_ascii=False)
+    name = f"communes-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    path = STATIC_GEO / name
+    try:
+        if not path.is_file():
+            STATIC_GEO.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+    except OSError as exc:
+        log.warning("cannot write the map outlines to %s (sent inline instead): %s", path, exc)
+        return shapes.geojson
+    return f"{STATIC_GEO_URL}/{name}"
 
 
 @st.cache_resource(max_entries=8, show_spinner="Tracé des contours des territoires…")

@@ -15,8 +15,11 @@ from queries import geo, schema
 MAP_HEIGHT = 600
 
 
-def subset(shapes: geo.CommuneShapes, codes: set[str]) -> dict:
-    """The GeoJSON FeatureCollection of the communes ``codes`` only."""
+def subset(shapes: geo.CommuneShapes, codes: set[str], outlines: str | dict | None) -> str | dict:
+    """A trace's ``geojson``: the URL of the served outlines (the trace draws only its
+    ``locations``), else the FeatureCollection of the communes ``codes`` only."""
+    if isinstance(outlines, str):
+        return outlines
     return {
         "type": "FeatureCollection",
         "features": [f for f in shapes.geojson["features"] if f["id"] in codes],
@@ -61,11 +64,14 @@ def build_map(
     shapes: geo.CommuneShapes,
     borders: pl.DataFrame,
     territoire_borders: pl.DataFrame,
+    outlines: str | dict | None = None,
 ) -> go.Figure:
     """The map of one indicator from its protected frame by group (level ``level``): every
     commune of the ``communes`` referential takes its group's value (grey without one), the
     groups' ``borders`` drawn over and, thick, the pilot's outline (from the
-    ``territoire_borders``, :func:`dashboard.data.group_borders` at territoire level)."""
+    ``territoire_borders``, :func:`dashboard.data.group_borders` at territoire level).
+    ``outlines``: :func:`dashboard.data.commune_outlines` (a URL: the browser fetches the
+    outlines once, the figure carries only values)."""
     group_col = "territoire" if level == "territoire" else "nom_epci"
     pilots = pilot_epcis(communes, pilot)
     pilot_border = territoire_borders.filter(pl.col("group") == pilot)
@@ -91,7 +97,7 @@ def build_map(
     if unknown.height:
         fig.add_trace(
             go.Choroplethmap(
-                geojson=subset(shapes, set(unknown["code_commune"])),
+                geojson=subset(shapes, set(unknown["code_commune"]), outlines),
                 featureidkey="id",
                 locations=unknown["code_commune"].to_list(),
                 z=[0] * unknown.height,
@@ -112,7 +118,7 @@ def build_map(
             low, high = low - 0.5 * (abs(low) or 1) * 0.1, high + 0.5 * (abs(high) or 1) * 0.1
         fig.add_trace(
             go.Choroplethmap(
-                geojson=subset(shapes, set(known["code_commune"])),
+                geojson=subset(shapes, set(known["code_commune"]), outlines),
                 featureidkey="id",
                 locations=known["code_commune"].to_list(),
                 z=known["value"].to_list(),

@@ -73,6 +73,7 @@ with tabs[0]:
     st.subheader(f"{ind.label} par {cc.level_word(level)}")
     try:
         shapes = data.commune_shapes(view.data_dir)
+        outlines = data.commune_outlines(view.data_dir)
         borders = data.group_borders(view.data_dir, view.date, level)
         territoire_borders = data.group_borders(view.data_dir, view.date, "territoire")
     except DataError as err:
@@ -93,6 +94,7 @@ with tabs[0]:
                     shapes=shapes,
                     borders=borders,
                     territoire_borders=territoire_borders,
+                    outlines=outlines,
                 ),
                 chosen,
                 name=f"carte_{key}_{level}",

@@ -15,6 +15,7 @@ On a phone, the sections are tabs and the active filters stay in the window; a l
 « Calcul en cours… ».
 
 On « Vue d'ensemble », the target marks sit on the bars of the indicators that have a target.
+On « Comparaison territoriale », the map's outlines are one static file fetched once.
 Marked ``slow``: ``make test`` runs it after the fast group.
 """
 
@@ -239,3 +240,39 @@ def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_pa
     finally:
         browser.close()
         stop_server(proc)
+
+
+def test_map_outlines_fetched_once_and_drawn(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """« Comparaison territoriale »: the communes outlines come from the app's static file
+    (app/static/geo/…), fetched once and drawn as map features; a filter change redraws the
+    map without fetching them again."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(PAGE_S * 1000)
+    fetched: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: fetched.append((r.url, r.status)) if "/app/static/geo/" in r.url else None,
+    )
+    features = """() => {
+        const gd = [...document.querySelectorAll('.js-plotly-plot')]
+            .find(p => (p.data || []).some(t => t.type === 'choroplethmap'));
+        const map = gd && gd._fullLayout.map && gd._fullLayout.map._subplot.map;
+        return map ? map.queryRenderedFeatures().length : -1;
+    }"""
+    try:
+        page.goto(f"{server}/territoires", wait_until="load", timeout=PAGE_S * 1000)
+        wait_script_done(page)
+        page.wait_for_function(f"({features})() > 0", polling=200)
+        assert [s for _, s in fetched] == [200], fetched
+        choice = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
+        choice.first.locator("input").click()
+        page.keyboard.type("Thiérache")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.wait_for_function("() => location.search.includes('territoire=')", polling=100)
+        wait_script_done(page)
+        page.wait_for_function(f"({features})() > 0", polling=200)
+        assert len(fetched) == 1, fetched  # the browser kept them
+    finally:
+        context.close()

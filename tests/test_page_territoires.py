@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
+from dashboard import data
 from metrics import registry
 from metrics.compare import did_cells, did_summary
 from metrics.stats import wilson_interval
@@ -99,11 +100,22 @@ def test_map_is_offline_and_covers_every_commune(app_on_sample) -> None:
     assert set(fig["layout"]["map"]) >= {"center", "zoom"}
     located = [c for t in fig["data"] if t["type"] == "choroplethmap" for c in t["locations"]]
     assert len(located) == len(set(located)) == 797
+    urls = set()
     for t in fig["data"]:
         if t["type"] == "choroplethmap":
             assert t["featureidkey"] == "id"
-            ids = {f["id"] for f in t["geojson"]["features"]}
+            # the outlines are served once as a static file, not carried by the figure
+            assert isinstance(t["geojson"], str), "the outlines went inline"
+            urls.add(t["geojson"])
+            prefix, name = t["geojson"].rsplit("/", 1)
+            assert prefix == data.STATIC_GEO_URL
+            served = json.loads((data.STATIC_GEO / name).read_text(encoding="utf-8"))
+            ids = {f["id"] for f in served["features"]}
             assert set(t["locations"]) <= ids
+    assert len(urls) == 1  # both traces share the one file
+    # the figure (values, hover texts, group borders) is now smaller than the outlines alone
+    outlines = (data.STATIC_GEO / urls.pop().rsplit("/", 1)[1]).stat().st_size
+    assert len(json.dumps(fig)) < outlines
     names = [t.get("name") for t in fig["data"]]
     assert "Territoire pilote (Laonnois)" in names
     # the full table: one row per territoire, the rest and Ensemble; one numeric column per
