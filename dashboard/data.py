@@ -124,9 +124,19 @@ def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFra
     current role: its masks are those of the protected indicator table."""
     from dashboard import access
 
-    safe = display.protect(indicators(view), display.INDICATOR_FRAME)
-    tests = comparisons(view, perturbed=not access.sees_raw(access.current_role()))
+    raw = access.sees_raw(access.current_role())
+    safe = _protected_indicators(view, raw)
+    tests = comparisons(view, perturbed=not raw)
     return compare.pilot_vs_rest(safe, tests, config().pilot, keys)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _protected_indicators(view: View, raw: bool) -> pl.DataFrame:
+    """The view's indicator table protected for a role that sees raw figures or not
+    (``raw``). Protection depends on the role through that alone (dashboard.access.suppress)
+    and otherwise on the view (its groups' relations), both in the key: the pages' one to
+    three pilot-versus-rest frames share one protection of the whole table."""
+    return display.protect(indicators(view), display.INDICATOR_FRAME)
 
 
 @st.cache_data(
