@@ -9,6 +9,14 @@ is a run of equal neighbours, a distinct week is the first row of its run. On 38
 rows and 39 M contacts this takes seconds where DuckDB's window and hash aggregations into
 20–33 M groups took about 30 s on two cores (README, « Performance »). Pure functions over
 frames: no file, no connection.
+
+The same definitions in SQL, for an engine that distributes them (README, « Beyond one
+machine »), over the rows the row rules leave valid:
+
+- doublon: the rows of ``SELECT pid, w, t FROM activites GROUP BY ALL HAVING count(*) > 1``;
+- h(b, w): ``SELECT pid, w, sum(heures) AS h FROM valid_activites GROUP BY pid, w``;
+- contact weeks: ``SELECT DISTINCT pid, date_trunc('week', date_contact) FROM contacts``,
+  meeting months likewise with year·12 + month − 1 over the rendez_vous.
 """
 
 from __future__ import annotations
