@@ -43,9 +43,18 @@ def monday_on_or_before(d: pl.Expr) -> pl.Expr:
 
 
 def month_index(d: pl.Expr) -> pl.Expr:
-    """Month number (year·12 + month − 1) of a day number."""
-    date = d.cast(pl.Date)
-    return date.dt.year().cast(pl.Int32) * 12 + date.dt.month().cast(pl.Int32) - 1
+    """Month number (year·12 + month − 1) of a day number, in integer arithmetic (the
+    proleptic Gregorian calendar, H. Hinnant's « civil_from_days »; floored divisions, so
+    any date): several times faster than going through a date type on millions of rows."""
+    z = d.cast(pl.Int64) + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097  # day of the 400-year era, [0, 146096]
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)  # day of the year starting 1 March
+    mp = (5 * doy + 2) // 153  # month starting from March, [0, 11]
+    month = mp + 3 - 12 * (mp >= 10).cast(pl.Int64)  # [1, 12]
+    year = yoe + era * 400 + (month <= 2).cast(pl.Int64)
+    return (year * 12 + month - 1).cast(pl.Int32)
 
 
 _INT64_KEY = 2**62  # a combined key stays below this (room for the offsets)

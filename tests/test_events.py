@@ -81,3 +81,24 @@ def test_wide_ranges_fall_back_to_the_column_sort() -> None:
     assert events.sort_rows(data, ("pid", "w"))["pid"].to_list() == [0, 1, 2**40]
     narrow = pl.DataFrame({"pid": [3, 1], "w": [5, 9]})
     assert events._combined_key(narrow, ("pid", "w")) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-800_000, 2_900_000), min_size=1, max_size=50))
+def test_month_and_week_numbers_equal_the_calendar(days: list[int]) -> None:
+    """Any day from year -220 to 9909: its month number and its ISO week's Monday."""
+    import datetime as dt
+
+    frame = pl.DataFrame({"d": days}, schema={"d": pl.Int32})
+    got = frame.select(m=events.month_index(pl.col("d")), w=events.monday_on_or_before(pl.col("d")))
+    date = pl.col("d").cast(pl.Date)
+    expected = frame.select(
+        m=(date.dt.year() * 12 + date.dt.month() - 1).cast(pl.Int32),
+        w=pl.col("d") - date.dt.weekday() + 1,  # weekday: Monday 1 … Sunday 7
+    )
+    assert got.equals(expected)
+    assert got["m"].dtype == pl.Int32
+    for d, m in zip(days[:5], got["m"], strict=False):  # and Python's own calendar
+        if 1 <= d // 365 + 1970 <= 9998:
+            day = dt.date(1970, 1, 1) + dt.timedelta(days=d)
+            assert m == day.year * 12 + day.month - 1
