@@ -79,10 +79,33 @@ def weekly_hours(activites: pl.DataFrame) -> pl.DataFrame:
 
 def in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFrame:
     """Event rows of each person whose ``at`` (week or month) lies in the person's eligibility
-    window [lo, hi] (``window``: pid, lo, hi); the rows keep lo and hi."""
-    return events.join(window.select("pid", "lo", "hi"), on="pid").filter(
-        pl.col(at).is_between(pl.col("lo"), pl.col("hi"))
+    window [lo, hi] (``window``: pid, lo, hi); the rows keep lo and hi.
+
+    No join: in the events sorted by (pid, ``at``) (as the snapshot's reductions come) the
+    rows of a window are a contiguous run, found by two binary searches in the frame's
+    :func:`event_index`, and gathered by position."""
+    key = pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)
+    if not events.select(key.alias("k"))["k"].is_sorted():
+        events = events.sort(key)  # the snapshot's reductions come sorted: not taken there
+    keys = event_index(events, at, {}).keys
+    first, end = _runs(keys, window)
+    lengths = end - first
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths  # where each window's rows start in the output
+    positions = np.repeat(first - offsets, lengths) + np.arange(total, dtype=np.int64)
+    owner = np.repeat(np.arange(window.height, dtype=np.int64), lengths)
+    return events[positions].with_columns(
+        window["lo"].gather(owner).alias("lo"), window["hi"].gather(owner).alias("hi")
     )
+
+
+def _runs(keys: np.ndarray, window: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``window`` (pid, lo, hi): the [first, end) positions of its events
+    in an :class:`EventIndex`'s sorted ``keys`` (first == end for an empty window)."""
+    pid = window["pid"].cast(pl.Int64).to_numpy() * _SPAN
+    first = np.searchsorted(keys, pid + window["lo"].cast(pl.Int64).to_numpy(), "left")
+    end = np.searchsorted(keys, pid + window["hi"].cast(pl.Int64).to_numpy(), "right")
+    return first, np.maximum(end, first)  # an empty window (hi < lo)
 
 
 # --------------------------------------------------------------------------- window sums
@@ -172,10 +195,7 @@ def event_index(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> Ev
 def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray]:
     """For each row of ``window`` (pid, lo, hi): ``rows``, the number of events with lo <= at
     <= hi, and the sum of each value column of the index over them."""
-    pid = window["pid"].cast(pl.Int64).to_numpy() * _SPAN
-    first = np.searchsorted(index.keys, pid + window["lo"].cast(pl.Int64).to_numpy(), "left")
-    end = np.searchsorted(index.keys, pid + window["hi"].cast(pl.Int64).to_numpy(), "right")
-    end = np.maximum(end, first)  # an empty window (hi < lo)
+    first, end = _runs(index.keys, window)
     out: dict[str, np.ndarray] = {"rows": end - first}
     for name, p in index.prefix.items():
         sums = p[end] - p[first]

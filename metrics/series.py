@@ -35,6 +35,7 @@ from metrics.orientation import (
     orientation_indicators,
     survival_data,
 )
+from queries import events
 
 SEP = "\x1f"  # separator of composite (group, month) labels
 
@@ -202,23 +203,26 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     )
     # numerators by (person, month), inside the window; a y-term is 0 where its table has no
     # row, so each table is summed on its own (no join of the two)
-    bounds = weeks.select("pid", "lo", "hi")
+    bounds = weeks.select("pid", "lo", "hi").sort("pid")
 
-    def by_month(frame: pl.DataFrame, **agg: pl.Expr) -> pl.DataFrame:
+    def by_month(frame: pl.DataFrame, **values: pl.Expr) -> pl.DataFrame:
+        # the windows by person: their rows come out sorted by (pid, w), so a person-month
+        # is a run of neighbours, summed without hashing millions of rows
+        rows = in_window(frame, bounds, "w").select(
+            "pid", "lo", "hi", month_index(pl.col("w")).alias("m"), **values
+        )
         return (
-            in_window(frame, bounds, "w")
-            .group_by("pid", month_index(pl.col("w")).alias("m"))
-            .agg(pl.col("lo", "hi").first(), **agg)
+            events.run_sums(rows, ("pid", "m"), tuple(values), first=("lo", "hi"))
             .with_columns(n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m")))
             .join(membership, on="pid")
         )
 
     hours = by_month(
         sc.events("heures_semaine"),
-        y15=(pl.col("h") >= HOURS_THRESHOLD).sum(),
-        hours=pl.col("h").sum(),
+        y15=(pl.col("h") >= HOURS_THRESHOLD).cast(pl.UInt32),
+        hours=pl.col("h"),
     )
-    contacts = by_month(sc.events("contacts_semaine"), ycontact=pl.len())
+    contacts = by_month(sc.events("contacts_semaine"), ycontact=pl.lit(1, pl.UInt32))
     y_sums = {}
     for frame, ys_ in ((hours, ("y15", "hours")), (contacts, ("ycontact",))):
         y_sums.update(

@@ -43,18 +43,9 @@ def monday_on_or_before(d: pl.Expr) -> pl.Expr:
 
 
 def month_index(d: pl.Expr) -> pl.Expr:
-    """Month number (year·12 + month − 1) of a day number, in integer arithmetic (the
-    proleptic Gregorian calendar, H. Hinnant's « civil_from_days »; floored divisions, so
-    any date): several times faster than going through a date type on millions of rows."""
-    z = d.cast(pl.Int64) + 719_468
-    era = z // 146_097
-    doe = z - era * 146_097  # day of the 400-year era, [0, 146096]
-    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)  # day of the year starting 1 March
-    mp = (5 * doy + 2) // 153  # month starting from March, [0, 11]
-    month = mp + 3 - 12 * (mp >= 10).cast(pl.Int64)  # [1, 12]
-    year = yoe + era * 400 + (month <= 2).cast(pl.Int64)
-    return (year * 12 + month - 1).cast(pl.Int32)
+    """Month number (year·12 + month − 1) of a day number (any date)."""
+    date = d.cast(pl.Date)
+    return date.dt.year().cast(pl.Int32) * 12 + date.dt.month().cast(pl.Int32) - 1
 
 
 _INT64_KEY = 2**62  # a combined key stays below this (room for the offsets)
@@ -130,20 +121,26 @@ def classify_activites(
     return valid, counts
 
 
+def run_sums(
+    rows: pl.DataFrame, keys: Sequence[str], values: Sequence[str], first: Sequence[str] = ()
+) -> pl.DataFrame:
+    """For rows sorted so that equal ``keys`` are neighbours: one row per run of equal
+    keys, with the sum of each of ``values`` over the run (in row order) and the run's
+    first value of each of ``first``. A group-by without hashing: linear in the rows."""
+    new = ~_same_as_previous(rows, keys)
+    starts = np.flatnonzero(new)
+    out = {c: rows[c].gather(starts) for c in (*keys, *first)}
+    for c in values:
+        column = rows[c].to_numpy()
+        sums = np.add.reduceat(column, starts) if starts.size else column[:0]
+        out[c] = pl.Series(c, sums, dtype=rows[c].dtype)
+    return pl.DataFrame(out)
+
+
 def weekly_hours(valid: pl.DataFrame) -> pl.DataFrame:
     """h(b, w): the hours of each person-week (pid, w, h), from valid activites rows sorted
     by pid, w (:func:`classify_activites`); sorted by pid, w."""
-    new = ~_same_as_previous(valid, ("pid", "w"))
-    starts = np.flatnonzero(new)
-    hours = valid["heures"].to_numpy()
-    sums = np.add.reduceat(hours, starts) if starts.size else hours[:0]
-    return pl.DataFrame(
-        {
-            "pid": valid["pid"].gather(starts),
-            "w": valid["w"].gather(starts),
-            "h": pl.Series(sums, dtype=pl.Float64),
-        }
-    )
+    return run_sums(valid, ("pid", "w"), ("heures",)).rename({"heures": "h"})
 
 
 def distinct_sorted(rows: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:

@@ -80,3 +80,32 @@ def test_an_empty_table_and_an_index_kept_per_frame() -> None:
     full = pl.DataFrame({"pid": [1, 1], "w": [11, 18]})
     first = intensity.event_index(full, "w", {})
     assert intensity.event_index(full, "w", {}) is first  # built once for this frame
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 5), st.integers(0, 30)), max_size=40, unique=True),
+    st.lists(st.tuples(st.integers(1, 6), st.integers(-3, 33), st.integers(-3, 33)), max_size=8),
+    st.booleans(),
+)
+def test_in_window_equals_the_join_definition(events, windows, shuffle) -> None:  # type: ignore[no-untyped-def]
+    """The rows in each window, found by binary search in the sorted events (or in a sorted
+    copy when they come unsorted), are those of the join of the definition."""
+    import polars as pl
+
+    from metrics.intensity import in_window
+
+    ev = pl.DataFrame(events, schema={"pid": pl.UInt32, "w": pl.Int32}, orient="row").sort(
+        "pid", "w"
+    )
+    ev = ev.with_columns(h=pl.col("w").cast(pl.Float64) / 4)
+    if shuffle:
+        ev = ev.reverse()
+    win = pl.DataFrame(
+        windows, schema={"pid": pl.UInt32, "lo": pl.Int32, "hi": pl.Int32}, orient="row"
+    )
+    expected = ev.join(win, on="pid").filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+    got = in_window(ev, win, "w")
+    assert got.columns == expected.columns
+    order = ["pid", "w", "lo", "hi"]
+    assert got.sort(order).equals(expected.sort(order))
