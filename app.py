@@ -24,6 +24,7 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
 )
+layout.leave_legacy_pages_mode()  # a fresh server's first run: widgets keep their identity
 # French for what Streamlit's frontend says in English (lang, fixed labels): first, on every
 # screen, the login and error ones included
 frontend.inject()

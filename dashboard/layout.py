@@ -118,6 +118,22 @@ def mark_app_run() -> None:
     st.session_state.pop(_LEGACY_RETRY_KEY, None)
 
 
+def leave_legacy_pages_mode() -> None:
+    """Run by app.py first: on a fresh server, Streamlit runs the first session's first
+    script in its legacy « pages/ folder » mode (until a ``st.navigation`` call), where the
+    running script's hash, part of every widget's identity, is not the one of the runs that
+    follow. A choice made on that first screen (the demo role, a filter) then came back
+    under another identity and was dropped: the next run kept the old value. Leaving legacy
+    mode and rerunning at once, before anything is drawn, gives every widget its lasting
+    identity from the first screen on (one empty run, on a server's first session only)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        log.info("first run in legacy pages/ mode: leaving it before drawing anything")
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def _ensure_app_ran() -> None:
     """Make sure this run went through app.py (navigation, filters, access checks).
 

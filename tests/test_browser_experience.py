@@ -218,7 +218,7 @@ def test_phone_sections_and_sticky_filters(browser, server: str) -> None:  # typ
 def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The first page of a new server's first session runs for seconds (the snapshot is read
     and validated): « Calcul en cours… » appears (a polite live region) while it runs, and
-    is gone once the figures are there."""
+    is gone once the figures are there; the role chosen then on that first screen takes."""
     from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 
     proc, base = start_server(small_sample, tmp_path / "streamlit.log")
@@ -237,6 +237,11 @@ def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_pa
             "() => document.getElementById('rsa-running')?.textContent === ''", polling=50
         )
         page.locator('[data-testid="stMetric"]').first.wait_for()
+        # the first choice made on a fresh server's first screen takes (it was dropped: the
+        # first run's widgets had another identity, layout.leave_legacy_pages_mode)
+        _choose_role(page, "evaluateur")
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav.get_by_text("Qualité des données", exact=True).wait_for(timeout=15_000)
     finally:
         browser.close()
         stop_server(proc)
