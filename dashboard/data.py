@@ -130,7 +130,7 @@ def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFra
     return compare.pilot_vs_rest(safe, tests, config().pilot, keys)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner="Application du secret statistique aux indicateurs…")
 def _protected_indicators(view: View, raw: bool) -> pl.DataFrame:
     """The view's indicator table protected for a role that sees raw figures or not
     (``raw``). Protection depends on the role through that alone (dashboard.access.suppress)
@@ -350,7 +350,7 @@ STATIC_GEO = Path(__file__).resolve().parent.parent / "static" / "geo"
 STATIC_GEO_URL = "app/static/geo"  # relative to the page: also under a server.baseUrlPath
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner="Préparation des contours de la carte…")
 def commune_outlines(data_dir: str) -> str | dict:
     """What the map's traces take as ``geojson``: the URL of the communes outlines served
     as a static file (content-addressed, written on first use), or the FeatureCollection
