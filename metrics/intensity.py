@@ -83,7 +83,9 @@ def in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFra
 
     No join: in the events sorted by (pid, ``at``) (as the snapshot's reductions come) the
     rows of a window are a contiguous run, found by two binary searches in the frame's
-    :func:`event_index`, and gathered by position."""
+    :func:`event_index`, and gathered by position: they come out in the order of
+    ``window``'s rows, each window's by ``at`` (sorted by (pid, ``at``) when ``window`` is
+    sorted by pid with one row per person, as :func:`queries.events.run_sums` needs)."""
     key = pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)
     if not events.select(key.alias("k"))["k"].is_sorted():
         events = events.sort(key)  # the snapshot's reductions come sorted: not taken there

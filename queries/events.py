@@ -105,11 +105,7 @@ def classify_activites(
 
     Returns the valid rows (pid, w, t, heures) sorted by pid, w, t, and the row count of
     each rule (the row rules' and ``doublon``)."""
-    counts = {
-        rule: int(n)
-        for rule, n in rows.group_by("rule").len().iter_rows()
-        if rule is not None  # the candidates, counted below
-    }
+    counts = rule_counts(rows)  # the candidates (rule null) are counted below
     key = ("pid", "w", "t")
     ordered = sort_rows(rows.filter(pl.col("rule").is_null()).select(*key, "heures"), key)
     same = _same_as_previous(ordered, key)

@@ -748,7 +748,7 @@ def _write_cache(folder: Path, key: str, snap: Snapshot, typed: Path | None = No
         tmp.chmod(PRIVATE_DIR)  # mkdir's mode is masked by the umask
         for n in _CACHED_FRAMES:
             getattr(snap, n).write_parquet(tmp / f"{n}.parquet", compression="lz4")
-        if typed is not None and typed.is_file():  # written by DuckDB beside the cache
+        if typed is not None and typed.is_file():  # written by _load beside the cache
             shutil.move(typed, tmp / f"{TYPED_HOURS}.parquet")
         manifest = {
             "fingerprint": key,
@@ -810,7 +810,11 @@ def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> S
     # (queries/events.py), sorted by person then week as the metrics' window index reads them
     valid_activites, activites_counts, activites_read = _activites(con)
     heures_semaine = events.weekly_hours(valid_activites)
-    typed = _typed_hours(valid_activites)
+    if typed_path is not None:  # without a cache the typed hours are rebuilt on demand
+        try:
+            _typed_hours(valid_activites).write_parquet(typed_path, compression="lz4")
+        except (OSError, pl.exceptions.PolarsError) as exc:  # only loses the speed-up
+            log.warning("cannot write %s for snapshot %s: %s", typed_path, snapshot, exc)
     del valid_activites
     contacts_semaine, rdv_mois, contacts_counts, contacts_read = _contacts(con)
     quality, rows_read = _quality(
@@ -824,7 +828,7 @@ def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> S
     (code_inconnu,) = con.sql(
         "SELECT count(*) FROM beneficiaires_valid WHERE code_inconnu"
     ).fetchall()[0]
-    snap = Snapshot(
+    return Snapshot(
         date=snapshot,
         data_dir=data_dir,
         beneficiaires=benef,
@@ -839,9 +843,3 @@ def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> S
         rows_read=rows_read,
         code_inconnu=int(code_inconnu),
     )
-    if typed_path is not None:
-        try:
-            typed.write_parquet(typed_path, compression="lz4")
-        except (OSError, pl.exceptions.PolarsError) as exc:  # only loses the speed-up
-            log.warning("cannot write %s for snapshot %s: %s", typed_path, snapshot, exc)
-    return snap
