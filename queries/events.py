@@ -16,7 +16,8 @@ machine »), over the rows the row rules leave valid:
 - doublon: the rows of ``SELECT pid, w, t FROM activites GROUP BY ALL HAVING count(*) > 1``;
 - h(b, w): ``SELECT pid, w, sum(heures) AS h FROM valid_activites GROUP BY pid, w``;
 - contact weeks: ``SELECT DISTINCT pid, date_trunc('week', date_contact) FROM contacts``,
-  meeting months likewise with year·12 + month − 1 over the rendez_vous.
+  meeting months likewise with year·12 + month − 1 over the rendez_vous (that number is
+  computed by DuckDB already, whose calendar covers every date a file can hold).
 """
 
 from __future__ import annotations
@@ -147,16 +148,13 @@ def distinct_sorted(rows: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:
 
 
 def contact_reductions(valid: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """From valid contacts (pid, d: the contact's day number, rdv: a face-to-face meeting):
-    the weeks with a contact (pid, w: their Monday) and the months with a meeting (pid, m),
-    distinct and sorted."""
+    """From valid contacts (pid, d: the contact's day number, m: its month number for a
+    face-to-face meeting, null for other contacts): the weeks with a contact (pid, w: their
+    Monday) and the months with a meeting (pid, m), distinct and sorted."""
     weeks = distinct_sorted(
         valid.select("pid", monday_on_or_before(pl.col("d")).alias("w")), ("pid", "w")
     )
-    months = distinct_sorted(
-        valid.filter(pl.col("rdv")).select("pid", month_index(pl.col("d")).alias("m")),
-        ("pid", "m"),
-    )
+    months = distinct_sorted(valid.filter(pl.col("m").is_not_null()), ("pid", "m"))
     return weeks, months
 
 

@@ -635,9 +635,13 @@ def _contacts(
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], int]:
     """Contact weeks (pid, w) and meeting months (pid, m), distinct and sorted, from the
     valid contacts; their rule counts and the rows read."""
+    # m, the month number of a rendez_vous, by DuckDB's calendar: it covers every date the
+    # file can hold (Polars' dates stop at ±262 000 years and give null beyond)
     rows = con.sql(
         "SELECT pid, (date_contact - DATE '1970-01-01')::INTEGER AS d, "
-        "type_contact = 'rendez_vous' AS rdv, rule FROM contacts_classified"
+        "CASE WHEN type_contact = 'rendez_vous' "
+        "THEN (year(date_contact) * 12 + month(date_contact) - 1)::INTEGER END AS m, "
+        "rule FROM contacts_classified"
     ).pl()
     weeks, months = events.contact_reductions(rows.filter(pl.col("rule").is_null()))
     return weeks, months, events.rule_counts(rows), rows.height

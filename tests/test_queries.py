@@ -448,3 +448,32 @@ def test_one_cache_however_the_data_directory_is_spelled(tmp_path: Path, monkeyp
     write_snapshot(data, S, {"beneficiaires": [person("a")]})
     monkeypatch.chdir(tmp_path)
     assert fingerprint("d", D(S)) == fingerprint(str(data), D(S)) == fingerprint(f"{data}/", D(S))
+
+
+def test_a_meeting_on_any_date_the_file_holds_keeps_its_month(tmp_path: Path) -> None:
+    """A rendez_vous dated in year −300 000 (a date32 the contract does not forbid, beyond
+    Polars' calendar) is a valid contact with its month number, not a null that would
+    corrupt the sorted meeting months."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.snapshot_builder import arrow_schema
+
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a"), person("b")]})
+    days = [-109_600_000, (D("2024-03-05") - D("1970-01-01")).days]
+    table = pa.table(
+        {
+            "id_beneficiaire": ["a", "b"],
+            "date_contact": pa.array(days, pa.int32()).cast(pa.date32()),
+            "type_contact": ["rendez_vous", "rendez_vous"],
+            "id_referent": [None, None],
+        },
+        schema=arrow_schema("contacts"),
+    )
+    pq.write_table(table, folder / "contacts.parquet")
+    snap = load_snapshot(str(tmp_path), D(S), use_cache=False)
+    assert snap.quarantined()["contacts"] == {"date_future": 0, "orphelin": 0, "valeur_invalide": 0}
+    months = snap.rdv_mois
+    assert months["m"].null_count() == 0 and months.height == 2
+    assert months.sort("pid")["m"].to_list()[1] == 2024 * 12 + 2  # b: March 2024
+    assert months["m"].min() < -3_000_000  # a: its own (very old) month
