@@ -197,7 +197,10 @@ def event_rows(
     )
     return (
         person_rows.filter(pl.col("indicator").is_in(list(keys)))
-        .join(where, on="pid", how="inner")
+        # the outcome rows' order (indicator, pid) kept: pyfixest's iterative demeaning
+        # sums in row order, so an arbitrary join order moved the estimates in their last
+        # bits from one run to the next
+        .join(where, on="pid", how="inner", maintain_order="left")
         .select(
             "indicator",
             "pid",
@@ -412,6 +415,32 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def _fixed_effects_in_formula_order() -> None:
+    """Make pyfixest absorb the fixed effects in the formula's order.
+
+    pyfixest 0.60 builds the fixed-effect part of the model from a ``set`` of their names
+    (``formula.utils._encode_fixed_effects``), so the order of the alternating projections,
+    and with it the last bits of every estimate, followed the process's string hash seed:
+    two runs of the same report differed around the 16th significant digit. The same
+    encoding (interactions included) is kept; only the order becomes the formula's."""
+    import re
+
+    from pyfixest.estimation.formula import model_matrix
+
+    encode = model_matrix._encode_fixed_effects
+    if getattr(encode, "in_formula_order", False):
+        return
+
+    def ordered(fixed_effects: str, data: Any) -> str:
+        encode(fixed_effects, data)  # adds the columns of interacted effects to ``data``
+        names = dict.fromkeys(re.split(r"\s*\+\s*", fixed_effects))
+        terms = (f"__fixed_effect__({fe.replace('^', '_')})" for fe in names)
+        return f"{' + '.join(terms)} - 1"
+
+    ordered.in_formula_order = True  # type: ignore[attr-defined]
+    model_matrix._encode_fixed_effects = ordered
+
+
 def pyfixest_fit(frame: pl.DataFrame, model: Sequence[int]) -> Any:
     """pyfixest's ``feols`` of ``hit`` on the interactions pilot × 1[quarter = k] of the
     quarters ``model`` (columns :func:`dummy_name`) | EPCI + quarter effects, CRV1 errors
@@ -421,6 +450,7 @@ def pyfixest_fit(frame: pl.DataFrame, model: Sequence[int]) -> Any:
     import pandas as pd
     import pyfixest as pf
 
+    _fixed_effects_in_formula_order()
     q = frame["quarter"].to_numpy()
     pilot = frame["pilot"].to_numpy()
     data = {
