@@ -129,9 +129,12 @@ def employment_indicators(
     membership: pl.DataFrame,
     period: Period,
     s: int,
+    flags: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The four rates of E_H for every group of ``membership``."""
-    flags = employment_flags(people, emplois)
+    """The four rates of E_H for every group of ``membership`` (``flags``: the people's
+    :func:`employment_flags` when already computed)."""
+    if flags is None:
+        flags = employment_flags(people, emplois)
     parts = share_rows_many(flags, membership, rate_rules(period, s))
     return pl.concat(parts, how="diagonal_relaxed")
 

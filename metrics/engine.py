@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -73,9 +74,16 @@ class Scope:
     # referents are known by territoire only: a territorial filter keeps these territoires'
     territoires: tuple[str, ...] | None = None
 
-    @property
+    # computed once per scope (every family, the comparisons and the DiD read them)
+    @cached_property
     def membership(self) -> pl.DataFrame:
         return group_membership(self.people, self.pilot, self.level)
+
+    @cached_property
+    def employment_flags(self) -> pl.DataFrame:
+        """:func:`metrics.employment.employment_flags` of the people in scope (they do not
+        depend on the period: the indicators, the DiD windows and the series share them)."""
+        return employment_flags(self.people, self.events("emplois"))
 
     @property
     def groups(self) -> list[str]:
@@ -160,7 +168,9 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
         )
     if "emploi" in wanted:
         parts.append(
-            employment_indicators(sc.people, sc.events("emplois"), membership, sc.period, sc.s)
+            employment_indicators(
+                sc.people, sc.events("emplois"), membership, sc.period, sc.s, sc.employment_flags
+            )
         )
     if "couverture" in wanted:
         parts.append(coverage_indicators(sc.people, membership, sc.s))
@@ -269,8 +279,7 @@ def difference_in_differences(sc: Scope, launch: dt.date) -> list[dict]:
     sides = {sc.pilot: "pilot", schema.RESTE: "reste"}
     membership = sc.membership.filter(pl.col("group").is_in(list(sides)))
     cells: dict[str, dict[str, dict]] = {k: {} for k in registry.DID_KEYS}
-    # the employment flags do not depend on the window: computed once for both
-    flags = employment_flags(sc.people, sc.events("emplois"))
+    flags = sc.employment_flags  # the indicators' own: they do not depend on the window
     for label, window in (("pre", pre), ("post", post)):
         table = share_indicators(
             sc.people, membership, window, sc.s, registry.DID_KEYS, employment_flags=flags

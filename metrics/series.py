@@ -15,7 +15,7 @@ import polars as pl
 from metrics import perturbation, professionals, registry, survival
 from metrics.base import day, to_date, with_keys
 from metrics.disclosure import Protection
-from metrics.employment import employment_flags, employment_indicators
+from metrics.employment import employment_indicators
 from metrics.engine import Scope
 from metrics.intensity import (
     HOURS_THRESHOLD,
@@ -78,6 +78,7 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
         _by_month(membership, sc.people, "orr"),
         sc.period,
         sc.s,
+        sc.employment_flags,
     )
     return _split(pl.concat([orient, emp], how="diagonal_relaxed")).sort(
         "indicator", "group", "month"
@@ -333,7 +334,7 @@ def employment_curves(
     censored at S − Or (exits from the RSA do not censor: jobs are observed after exit)."""
     groups = groups or [sc.pilot, "Reste du département"]
     membership = sc.membership.filter(pl.col("group").is_in(groups))
-    flags = employment_flags(sc.people, sc.events("emplois")).filter(
+    flags = sc.employment_flags.filter(
         pl.col("orr").is_between(day(sc.period.start), day(sc.period.end))
     )
     col = "durable" if durable else "job"
@@ -511,7 +512,11 @@ def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFr
     if "orientation" in families:
         parts.append(orientation_indicators(sc.people, mem, sc.period, sc.s))
     if "emploi" in families:
-        parts.append(employment_indicators(sc.people, sc.events("emplois"), mem, sc.period, sc.s))
+        parts.append(
+            employment_indicators(
+                sc.people, sc.events("emplois"), mem, sc.period, sc.s, sc.employment_flags
+            )
+        )
     out = pl.concat(parts, how="diagonal_relaxed").drop("var")
     label = pl.col("group").str.split_exact(SEP, 1)
     return out.with_columns(
