@@ -86,8 +86,9 @@ def snapshot(data_dir: str, date: dt.date) -> Snapshot:
 def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     """The person table of a snapshot (shared, computed once), with the record keys of the
     cell key perturbation (metrics.perturbation; they never leave the server)."""
+    snap = snapshot(data_dir, date)
     return perturbation.with_record_keys(
-        _persons(snapshot(data_dir, date)), record_key_secret(config())
+        _persons(snap), record_key_secret(config()), store=snap.derived
     )
 
 
@@ -437,6 +438,7 @@ def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
             snap.rdv_mois,
             view.period,
             day(view.date),
+            store=snap.derived,
         ),
     )
 

@@ -164,6 +164,7 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
                 membership,
                 sc.period,
                 sc.s,
+                store=sc.snapshot.derived,
             )
         )
     if "emploi" in wanted:

@@ -8,9 +8,12 @@ cluster of the variance.
 
 from __future__ import annotations
 
+import hashlib
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -153,14 +156,67 @@ def _exact_units(values: pl.Series) -> tuple[pl.Series, float] | None:
     return None
 
 
-def event_index(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> EventIndex:
+# Where an index may be kept beyond the process: queries.snapshots.Snapshot.derived
+# (name, builder of named arrays) -> the arrays, built or mapped from the snapshot's cache
+Store = Callable[[str, Callable[[], dict[str, np.ndarray]]], dict[str, np.ndarray]]
+
+
+@cache
+def _code_version() -> str:
+    """What decides an index's arrays besides its inputs: this module's code."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _index_name(source: str, at: str, values: dict[str, pl.Expr]) -> str:
+    spec = "|".join([source, at, *(f"{n}={values[n]}" for n in sorted(values))])
+    digest = hashlib.sha256(f"{spec}|{_code_version()}".encode()).hexdigest()[:24]
+    return f"event-index-{source}-{at}-{digest}"
+
+
+def event_index(
+    events: pl.DataFrame,
+    at: str,
+    values: dict[str, pl.Expr],
+    store: Store | None = None,
+    source: str = "",
+) -> EventIndex:
     """The :class:`EventIndex` of ``events`` (pid, ``at`` and the columns ``values`` reads),
     built once per frame object and kept while the frame lives (a snapshot's reductions are
-    shared by every computation on it; the data layer hands them over sorted)."""
+    shared by every computation on it; the data layer hands them over sorted). With
+    ``store`` (the snapshot's :meth:`~queries.snapshots.Snapshot.derived`) and the name of
+    the snapshot frame ``events`` is (``source``), its arrays are kept with the snapshot's
+    cache: a later process maps them instead of building them."""
     cache_key = (id(events), at + "|" + "|".join(sorted(values)))
     found = _INDEXES.get(cache_key)
     if found is not None:
         return found
+    if store is None:
+        index = _from_arrays(_index_arrays(events, at, values))
+    else:
+        if not source:
+            raise ValueError("a stored event index needs the name of its source frame")
+        name = _index_name(source, at, values)
+        index = _from_arrays(store(name, lambda: _index_arrays(events, at, values)))
+        if index.keys.shape[0] != events.height:  # a stored index of another frame
+            raise ValueError(f"the stored index {name} is not that of this {source} frame")
+    _INDEXES[cache_key] = index
+    weakref.finalize(events, _INDEXES.pop, cache_key, None)
+    return index
+
+
+def _from_arrays(arrays: dict[str, np.ndarray]) -> EventIndex:
+    parts: dict[str, dict] = {"prefix": {}, "scale": {}, "through": {}, "before": {}}
+    for name, values in arrays.items():
+        kind, _, column = name.partition(".")
+        if kind in parts:
+            parts[kind][column] = float(values[0]) if kind == "scale" else values
+    return EventIndex(arrays["keys"], **parts)
+
+
+def _index_arrays(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> dict:
+    """The arrays of an :class:`EventIndex`: ``keys``, then ``prefix.<column>`` and
+    ``scale.<column>`` (a one-element array), or ``through.<column>`` and
+    ``before.<column>``, for each column of ``values``."""
     frame = events.select(
         (pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)).alias("key"),
         pl.col("pid"),
@@ -188,10 +244,13 @@ def event_index(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> Ev
         for n in inexact:
             through[n] = within[n].to_numpy()
             before[n] = (within[n] - within[f"{n}__value"]).to_numpy()
-    index = EventIndex(frame["key"].to_numpy(), prefix, scale, through, before)
-    _INDEXES[cache_key] = index
-    weakref.finalize(events, _INDEXES.pop, cache_key, None)
-    return index
+    return {
+        "keys": frame["key"].to_numpy(),
+        **{f"prefix.{n}": p for n, p in prefix.items()},
+        **{f"scale.{n}": np.array([v]) for n, v in scale.items()},
+        **{f"through.{n}": a for n, a in through.items()},
+        **{f"before.{n}": a for n, a in before.items()},
+    }
 
 
 def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray]:
@@ -216,23 +275,29 @@ def person_week_counts(
     contacts_semaine: pl.DataFrame,
     period: Period,
     s: int,
+    store: Store | None = None,
 ) -> pl.DataFrame:
     """Per eligible person: n (eligible weeks), y15 (weeks with h >= 15), hours (Σh), ycontact
     (weeks with a contact dated in [w, w + 6]).
 
     ``heures_semaine``: (pid, w, h) with h(b, w); ``contacts_semaine``: distinct (pid, w) of
     the Mondays of weeks with a contact (Snapshot reductions; may hold other people too:
-    only the windows' people are read)."""
+    only the windows' people are read). ``store``: where the snapshot keeps the indexes of
+    its reductions (:func:`event_index`), when these are the snapshot's."""
     window = eligible_weeks(people, period, s)
     hours = window_sums(
         event_index(
             heures_semaine,
             "w",
             {"y15": (pl.col("h") >= HOURS_THRESHOLD).cast(pl.Int64), "hours": pl.col("h")},
+            store,
+            "heures_semaine",
         ),
         window,
     )
-    contacts = window_sums(event_index(contacts_semaine, "w", {}), window)
+    contacts = window_sums(
+        event_index(contacts_semaine, "w", {}, store, "contacts_semaine"), window
+    )
     return window.select("pid", "n").with_columns(
         pl.Series("y15", hours["y15"], dtype=pl.Int64),
         pl.Series("hours", hours["hours"], dtype=pl.Float64),
@@ -241,12 +306,17 @@ def person_week_counts(
 
 
 def person_month_counts(
-    people: pl.DataFrame, rdv_mois: pl.DataFrame, period: Period, s: int
+    people: pl.DataFrame,
+    rdv_mois: pl.DataFrame,
+    period: Period,
+    s: int,
+    store: Store | None = None,
 ) -> pl.DataFrame:
     """Per eligible person: n (eligible months), y (months with a rendez_vous); ``rdv_mois``:
-    distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction)."""
+    distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction; ``store``
+    as in :func:`person_week_counts`)."""
     window = eligible_months(people, period, s)
-    months = window_sums(event_index(rdv_mois, "m", {}), window)
+    months = window_sums(event_index(rdv_mois, "m", {}, store, "rdv_mois"), window)
     return window.select("pid", "n").with_columns(pl.Series("y", months["rows"], dtype=pl.Int64))
 
 
@@ -332,9 +402,12 @@ def intensity_indicators(
     membership: pl.DataFrame,
     period: Period,
     s: int,
+    store: Store | None = None,
 ) -> pl.DataFrame:
-    weeks = person_week_counts(people, heures_semaine, contacts_semaine, period, s)
-    months = person_month_counts(people, rdv_mois, period, s)
+    """The four intensity indicators of every group of ``membership`` (``store``: where the
+    snapshot keeps the indexes of its reductions, when these are the snapshot's)."""
+    weeks = person_week_counts(people, heures_semaine, contacts_semaine, period, s, store)
+    months = person_month_counts(people, rdv_mois, period, s, store)
     return pl.concat(
         [
             *clustered_rows_many(
@@ -371,19 +444,20 @@ def person_intensity(
     rdv_mois: pl.DataFrame,
     period: Period,
     s: int,
+    store: Store | None = None,
 ) -> pl.DataFrame:
     """Per person of ``people``: the counts behind the intensity indicators over [A, B]
     (:data:`PERSON_INTENSITY_COLUMNS`, zeros for a person never eligible). Summed over a
     group, semaines_15h / semaines_eligibles is part_semaines_15h, and so on: an evaluator
     reproduces the figures from the row export."""
-    weeks = person_week_counts(people, heures_semaine, contacts_semaine, period, s).select(
+    weeks = person_week_counts(people, heures_semaine, contacts_semaine, period, s, store).select(
         "pid",
         pl.col("n").alias("semaines_eligibles"),
         pl.col("y15").alias("semaines_15h"),
         pl.col("hours").alias("heures_semaines"),
         pl.col("ycontact").alias("semaines_contact"),
     )
-    months = person_month_counts(people, rdv_mois, period, s).select(
+    months = person_month_counts(people, rdv_mois, period, s, store).select(
         "pid", pl.col("n").alias("mois_eligibles"), pl.col("y").alias("mois_rendez_vous")
     )
     counts = [c for c in PERSON_INTENSITY_COLUMNS if c != "heures_semaines"]

@@ -27,10 +27,13 @@ file equals the generator's output. Pure functions over Polars frames; no Stream
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 RKEY = "rkey"  # the record key column of the person frame (never exported)
@@ -76,13 +79,44 @@ def record_keys(ids: pl.Series, secret: bytes) -> pl.Series:
     return joined[RKEY].fill_null(0).alias(RKEY)
 
 
-def with_record_keys(people: pl.DataFrame, secret: bytes) -> pl.DataFrame:
+# Where the keys may be kept beyond the process: queries.snapshots.Snapshot.derived
+Store = Callable[[str, Callable[[], dict[str, np.ndarray]]], dict[str, np.ndarray]]
+
+
+def with_record_keys(
+    people: pl.DataFrame, secret: bytes, store: Store | None = None
+) -> pl.DataFrame:
     """The person frame with its ``rkey`` column (from ``id_beneficiaire``) and the
-    household key ``fkey`` (from ``id_foyer``, for counts of households)."""
+    household key ``fkey`` (from ``id_foyer``, for counts of households).
+
+    With ``store`` (the snapshot's :meth:`~queries.snapshots.Snapshot.derived`, for the
+    snapshot's whole person frame) the keys are kept with the snapshot's cache, which holds
+    every valid row already and is as private (owner-only): a later process maps them
+    instead of hashing millions of ids again. They are stored under a name derived from the
+    secret by a keyed hash (never the secret itself), so a new secret never reads keys made
+    under the old one; keys stored for another person frame are never used."""
+
+    def build() -> dict[str, np.ndarray]:
+        return {
+            "pid": people["pid"].to_numpy(),
+            RKEY: record_keys(people["id_beneficiaire"], secret).to_numpy().astype(np.uint8),
+            FKEY: record_keys(people["id_foyer"], secret + b"foyer").to_numpy().astype(np.uint8),
+        }
+
+    keys = build() if store is None else store(_record_keys_name(secret), build)
+    if not np.array_equal(keys["pid"], people["pid"].to_numpy()):  # another person frame
+        keys = build()
     return people.with_columns(
-        record_keys(people["id_beneficiaire"], secret).alias(RKEY),
-        record_keys(people["id_foyer"], secret + b"foyer").alias(FKEY),
+        pl.Series(RKEY, keys[RKEY], dtype=pl.UInt8).cast(pl.Int64),
+        pl.Series(FKEY, keys[FKEY], dtype=pl.UInt8).cast(pl.Int64),
     )
+
+
+@lru_cache(maxsize=4)
+def _record_keys_name(secret: bytes) -> str:
+    """The stored keys' name: a keyed digest of this module's code under the secret."""
+    code = hashlib.sha256(Path(__file__).read_bytes()).digest()
+    return "record-keys-" + hmac.new(secret, b"rsa-record-keys|" + code, "sha256").hexdigest()[:32]
 
 
 FKEY = "fkey"  # the household key (counts of foyers)

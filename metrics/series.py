@@ -507,6 +507,7 @@ def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFr
                 mem,
                 sc.period,
                 sc.s,
+                store=sc.snapshot.derived,
             )
         )
     if "orientation" in families:

@@ -14,11 +14,14 @@ import logging
 import os
 import re
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from queries import events, schema
@@ -477,6 +480,83 @@ class Snapshot:
     # scan of the snapshot's cache (as big as the valid activites rows: never held in memory
     # by a process that does not draw that chart); None when the data directory has no cache
     heures_type_semaine_scan: pl.LazyFrame | None = None
+    # the snapshot's cache folder and fingerprint, where :meth:`derived` keeps its arrays
+    # (None without a cache: they are then kept in memory only)
+    cache_folder: Path | None = None
+    cache_key: str = ""
+    _derived: dict[str, dict[str, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _derived_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def derived(
+        self, name: str, build: Callable[[], dict[str, np.ndarray]]
+    ) -> dict[str, np.ndarray]:
+        """Arrays a later layer computes from this snapshot (a sorted index, record keys),
+        computed once and kept with the snapshot's cache: later processes map them from
+        disk (read-only, memory-mapped) instead of computing them again.
+
+        ``name`` must say everything the arrays depend on besides the snapshot (the
+        builder's code version, its parameters); it is a file name (letters, digits, ``.``,
+        ``_``, ``-``). The files live under the cache's fingerprint, so a rebuilt snapshot
+        never reads another's. A missing, unreadable or partial entry is built again; a
+        read-only data directory only loses the speed-up."""
+        if not _DERIVED_NAME.fullmatch(name):
+            raise ValueError(f"derived array name {name!r}: letters, digits, '.', '_', '-'")
+        with self._derived_lock:
+            found = self._derived.get(name)
+            if found is None:
+                found = self._derived_from_disk(name)
+            if found is None:
+                found = build()
+                self._derived_to_disk(name, found)
+            self._derived[name] = found
+            return found
+
+    def _derived_folder(self, name: str) -> Path | None:
+        if self.cache_folder is None or not self.cache_key:
+            return None
+        return self.cache_folder / DERIVED_DIR / f"{self.cache_key[:16]}-{name}"
+
+    def _derived_from_disk(self, name: str) -> dict[str, np.ndarray] | None:
+        folder = self._derived_folder(name)
+        if folder is None:
+            return None
+        try:
+            names = json.loads((folder / "arrays.json").read_text(encoding="utf-8"))
+            return {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names}
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError) as exc:  # partial or corrupt: built again
+            log.warning("derived arrays %s of snapshot %s unreadable: %s", name, self.date, exc)
+            return None
+
+    def _derived_to_disk(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+        folder = self._derived_folder(name)
+        if folder is None:
+            return
+        tmp = folder.with_name(f".{folder.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            folder.parent.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+            folder.parent.chmod(PRIVATE_DIR)
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(mode=PRIVATE_DIR)
+            tmp.chmod(PRIVATE_DIR)
+            for n, values in arrays.items():
+                np.save(tmp / f"{n}.npy", np.ascontiguousarray(values), allow_pickle=False)
+            # written last: its presence says the arrays are complete
+            (tmp / "arrays.json").write_text(json.dumps(list(arrays)), encoding="utf-8")
+            for f in tmp.iterdir():
+                f.chmod(PRIVATE_FILE)
+            if folder.exists():  # another process was first: its copy is as good
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            tmp.rename(folder)
+        except OSError as exc:
+            log.warning("cannot keep derived arrays %s of snapshot %s: %s", name, self.date, exc)
+            shutil.rmtree(tmp, ignore_errors=True)
 
     @cached_property
     def activites(self) -> pl.DataFrame:
@@ -732,11 +812,15 @@ def _read_cache(folder: Path, key: str, data_dir: str, snapshot: dt.date) -> Sna
         code_inconnu=manifest["code_inconnu"],
         # absent when it could not be written: the raw rows are then read on demand
         heures_type_semaine_scan=pl.scan_parquet(typed) if typed.is_file() else None,
+        cache_folder=folder,
+        cache_key=key,
         **frames,
     )
 
 
 TYPED_HOURS = "heures_type_semaine"  # cached, then scanned lazily (Snapshot.heures_type_semaine)
+DERIVED_DIR = "derived"  # Snapshot.derived's arrays, inside a snapshot's cache folder
+_DERIVED_NAME = re.compile(r"[A-Za-z0-9_.-]{1,160}")
 
 
 def _write_cache(folder: Path, key: str, snap: Snapshot, typed: Path | None = None) -> None:
@@ -797,10 +881,16 @@ def load_snapshot(data_dir: str, snapshot: dt.date, use_cache: bool = True) -> S
         _write_cache(folder, key, snap, typed)
     finally:
         typed.unlink(missing_ok=True)
+    if not (folder / "manifest.json").is_file():  # the cache could not be written
+        return snap
     scan = folder / f"{TYPED_HOURS}.parquet"
-    if scan.is_file():  # the cache is written: read the typed hours from it, lazily
-        return replace(snap, heures_type_semaine_scan=pl.scan_parquet(scan))
-    return snap
+    return replace(
+        snap,
+        # read the typed hours from the cache, lazily
+        heures_type_semaine_scan=pl.scan_parquet(scan) if scan.is_file() else None,
+        cache_folder=folder,
+        cache_key=key,
+    )
 
 
 def _load(data_dir: str, snapshot: dt.date, typed_path: Path | None = None) -> Snapshot:
