@@ -477,3 +477,40 @@ def test_a_meeting_on_any_date_the_file_holds_keeps_its_month(tmp_path: Path) ->
     assert months["m"].null_count() == 0 and months.height == 2
     assert months.sort("pid")["m"].to_list()[1] == 2024 * 12 + 2  # b: March 2024
     assert months["m"].min() < -3_000_000  # a: its own (very old) month
+
+
+def test_dates_duckdb_reads_as_infinite_are_quarantined(tmp_path: Path) -> None:
+    """The date32 −2 147 483 647 is DuckDB's -infinity: no day of week, no month. As a
+    semaine it is no Monday, as a date_contact no calendar date: both valeur_invalide
+    (counted), never a valid row with a null week or month."""
+    from tests.snapshot_builder import arrow_schema
+
+    folder = write_snapshot(tmp_path, S, {"beneficiaires": [person("a")]})
+    monday = (D("2024-03-04") - D("1970-01-01")).days
+    minus_infinity = -2_147_483_647
+    activites = pa.table(
+        {
+            "id_beneficiaire": ["a", "a"],
+            "semaine": pa.array([minus_infinity, monday], pa.int32()).cast(pa.date32()),
+            "type_activite": ["formation", "formation"],
+            "heures": [10.0, 12.0],
+        },
+        schema=arrow_schema("activites"),
+    )
+    pq.write_table(activites, folder / "activites.parquet")
+    contacts = pa.table(
+        {
+            "id_beneficiaire": ["a", "a"],
+            "date_contact": pa.array([minus_infinity, monday + 1], pa.int32()).cast(pa.date32()),
+            "type_contact": ["rendez_vous", "rendez_vous"],
+            "id_referent": [None, None],
+        },
+        schema=arrow_schema("contacts"),
+    )
+    pq.write_table(contacts, folder / "contacts.parquet")
+    snap = load_snapshot(str(tmp_path), D(S), use_cache=False)
+    assert snap.quarantined()["activites"]["valeur_invalide"] == 1
+    assert snap.quarantined()["contacts"]["valeur_invalide"] == 1
+    assert snap.heures_semaine["h"].to_list() == [12.0]
+    assert snap.rdv_mois["m"].to_list() == [2024 * 12 + 2]
+    assert snap.contacts_semaine.height == 1

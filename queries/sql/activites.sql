@@ -4,7 +4,8 @@
 -- (id_beneficiaire, semaine, type_activite) that appears more than once among the rows the
 -- rules below leave valid). valeur_invalide: a NULL in a non-null column or a type outside
 -- its list ({invalid}, generated from queries/schema.py), heures outside (0, 80] or NaN, a
--- semaine that is not a Monday (ISO day of week 1).
+-- semaine that is not a Monday (ISO day of week 1; a date32 DuckDB reads as ±infinity has
+-- no day of week, and is no Monday either).
 -- Rows come out with integer keys for that step: w, the semaine's day number since
 -- 1970-01-01; t, the type's position in its list ({types}, 1-based; null outside it).
 -- Placeholders: {path}, {snapshot}, {invalid}, {types}.
@@ -18,7 +19,7 @@ SELECT
         WHEN e.semaine > {snapshot} THEN 'date_future'
         WHEN b.pid IS NULL THEN 'orphelin'
         WHEN {invalid}
-            OR isodow(e.semaine) <> 1
+            OR coalesce(isodow(e.semaine) <> 1, true)
             OR isnan(e.heures)
             OR NOT (e.heures > 0 AND e.heures <= 80) THEN 'valeur_invalide'
     END AS rule
