@@ -8,8 +8,10 @@ modalité / organisme, and the descriptive attributes the filters use. Pure Pola
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass, replace
 
+import numpy as np
 import polars as pl
 
 from metrics import perturbation
@@ -262,6 +264,136 @@ def count_by_group(
     )
 
 
+# --------------------------------------------------------------------------- group sums
+# Sums per group are taken per cell and combined: the people whose groups are the same set
+# (a territoire with « Reste » and « Ensemble », say) form a cell; a row's values are summed
+# into its person's cell (NumPy bincount over a per-person cell index) and a group's sums
+# are those of the cells it contains. Every figure fed this way is a sum (counts, Σy, Σn,
+# Σy², Σyn, Σn², the rows, cell keys before their modulo), so this equals joining the rows
+# with the (pid, group) membership and summing per group, without building that join of
+# millions of rows for every family.
+_MAX_CELL_GROUPS = 52  # a person's set of groups is a bit mask held exactly in a float64
+
+
+@dataclass(frozen=True)
+class _Cells:
+    cell_of: np.ndarray  # per pid: its cell (0: in no group)
+    contains: np.ndarray  # cells × groups, 1.0 where the cell's people are in the group
+    groups: list[str]
+    rkey: np.ndarray | None  # per pid: the record key (None without keys)
+
+
+_CELLS: dict[int, _Cells | None] = {}
+
+
+def _cells(membership: pl.DataFrame) -> _Cells | None:
+    """The cell decomposition of a (pid, group[, rkey]) membership, once per frame object;
+    None when it does not apply (more groups than a mask holds, sparse or repeated pairs,
+    record keys that differ between a person's rows): the join is taken then."""
+    key = id(membership)
+    if key in _CELLS:
+        return _CELLS[key]
+    found = _build_cells(membership)
+    _CELLS[key] = found
+    weakref.finalize(membership, _CELLS.pop, key, None)
+    return found
+
+
+def _build_cells(membership: pl.DataFrame) -> _Cells | None:
+    if membership.height == 0:
+        return None
+    groups = membership["group"].unique(maintain_order=True).to_list()
+    if len(groups) > _MAX_CELL_GROUPS or None in groups:
+        return None
+    pid = membership["pid"].cast(pl.Int64).to_numpy()
+    if pid.min() < 0 or pid.max() > 4 * membership.height + 1024:
+        return None
+    size = int(pid.max()) + 1
+    code = (
+        membership["group"]
+        .replace_strict(groups, list(range(len(groups))), return_dtype=pl.Int64)
+        .to_numpy()
+    )
+    mask = np.bincount(pid, weights=np.ldexp(1.0, code), minlength=size)
+    rows = np.bincount(pid, minlength=size)
+    masks = mask.astype(np.int64)
+    bits = np.zeros(size, dtype=np.int64)
+    for g in range(len(groups)):
+        bits += (masks >> g) & 1
+    if not np.array_equal(bits, rows):  # a (pid, group) pair repeated
+        return None
+    rkey = None
+    if perturbation.RKEY in membership.columns:
+        keys = membership[perturbation.RKEY].fill_null(0).cast(pl.Int64).to_numpy()
+        rkey = np.zeros(size, dtype=np.int64)
+        rkey[pid] = keys
+        if not np.array_equal(np.bincount(pid, weights=keys, minlength=size), rkey * rows):
+            return None
+    distinct, cell_of = np.unique(masks, return_inverse=True)
+    if distinct[0] != 0:  # cell 0 is « in no group » (pids absent from the membership)
+        distinct = np.concatenate(([0], distinct))
+        cell_of = cell_of + 1
+    contains = ((distinct[:, None] >> np.arange(len(groups))[None, :]) & 1).astype(np.float64)
+    return _Cells(cell_of.astype(np.int64), contains, groups, rkey)
+
+
+def group_sums(
+    frame: pl.DataFrame,
+    membership: pl.DataFrame,
+    sums: dict[str, pl.Expr],
+    keyed: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Per group of ``membership`` with at least one row of ``frame`` (joined on pid):
+    ``rows`` (the number of rows), Σ expr for each name of ``sums`` (Float64), and for the
+    names in ``keyed``, when the membership carries record keys, their cell keys
+    (Σ expr · key mod 256, :func:`metrics.perturbation.count_sum`). Exactly the join with
+    the membership summed per group; taken per cell (above) when the decomposition applies."""
+    has = perturbation.keyed(membership)
+    cells = _cells(membership)
+    values = None
+    if cells is not None:
+        values = frame.select(
+            pl.col("pid").cast(pl.Int64),
+            *(e.cast(pl.Float64).fill_null(0.0).alias(n) for n, e in sums.items()),
+        )
+        if any(values[n].is_nan().any() for n in sums):  # NaN spreads: the join's sums
+            values = None
+    if cells is None or values is None:
+        agg: list[pl.Expr] = [pl.len().alias("rows")]
+        for name, expr in sums.items():
+            if has and name in keyed:
+                agg += perturbation.count_sum(expr, name, True)
+            else:
+                agg.append(expr.sum().alias(name))
+        out = frame.join(membership, on="pid").group_by("group").agg(agg)
+        return out.with_columns(pl.col("rows").cast(pl.Int64), pl.col(*sums).cast(pl.Float64))
+    pid = values["pid"].to_numpy()
+    inside = (pid >= 0) & (pid < cells.cell_of.shape[0])
+    at = np.where(inside, pid, 0)
+    cell = np.where(inside, cells.cell_of[at], 0)
+    n_cells = cells.contains.shape[0]
+    columns = {"rows": np.bincount(cell, minlength=n_cells).astype(np.float64)}
+    ck = perturbation.ck
+    for name in sums:
+        v = values[name].to_numpy()
+        columns[name] = np.bincount(cell, weights=v, minlength=n_cells)
+        if has and name in keyed:
+            key = np.where(inside, cells.rkey[at], 0)  # type: ignore[index]
+            weighted = (v.astype(np.int64) * key).astype(np.float64)
+            columns[ck(name)] = np.bincount(cell, weights=weighted, minlength=n_cells)
+    by_group = {n: c @ cells.contains for n, c in columns.items()}
+    data: dict[str, object] = {
+        "group": cells.groups,
+        "rows": np.rint(by_group["rows"]).astype(np.int64),
+    }
+    for name in sums:
+        data[name] = by_group[name]
+        if has and name in keyed:
+            total = np.rint(by_group[ck(name)]).astype(np.int64)
+            data[ck(name)] = total % perturbation.KEY_RANGE
+    return pl.DataFrame(data).filter(pl.col("rows") > 0)
+
+
 def share_rows_many(
     flags: pl.DataFrame,
     membership: pl.DataFrame,
@@ -280,12 +412,11 @@ def share_rows_many(
         i = names[key]
         d = den.fill_null(False)
         conditions += [d.alias(f"__d{i}"), (d & num.fill_null(False)).alias(f"__h{i}")]
-    joined = flags.select("pid", *conditions).join(membership, on="pid")
-    sums = []
+    sums: dict[str, pl.Expr] = {}
     for i in names.values():
-        sums += perturbation.count_sum(pl.col(f"__h{i}"), f"k{i}", has)
-        sums += perturbation.count_sum(pl.col(f"__d{i}"), f"n{i}", has)
-    agg = joined.group_by("group").agg(sums)
+        sums[f"k{i}"] = pl.col(f"__h{i}")
+        sums[f"n{i}"] = pl.col(f"__d{i}")
+    agg = group_sums(flags.select("pid", *conditions), membership, sums, keyed=tuple(sums))
     out = []
     ck = perturbation.ck
     for key, i in names.items():

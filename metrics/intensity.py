@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from metrics import perturbation
-from metrics.base import INDICATOR_SCHEMA, Period, day, with_keys
+from metrics.base import INDICATOR_SCHEMA, Period, day, group_sums, with_keys
 from metrics.disclosure import Protection
 from metrics.stats import clustered_ratio_from_sums, normal_interval
 from queries import schema
@@ -350,18 +350,15 @@ def clustered_rows_many(
 ) -> list[pl.DataFrame]:
     """:func:`clustered_rows` of each (key, y column, share) of ``specs`` over the same
     per-person frame, from one join with the membership and one group-by."""
-    has = perturbation.keyed(membership)
-    joined = per_person.join(membership, on="pid").with_columns(nn=pl.col("n").cast(pl.Float64))
-    sums: list[pl.Expr] = [
-        *perturbation.count_sum(pl.col("nn"), "sn", has),
-        (pl.col("nn") ** 2).sum().alias("snn"),
-        pl.len().alias("clusters"),
-    ]
+    nn = pl.col("n").cast(pl.Float64)
+    sums: dict[str, pl.Expr] = {"sn": nn, "snn": nn**2}
+    keyed = ["sn"]
     for i, (_, y, share) in enumerate(specs):
         yy = pl.col(y).cast(pl.Float64)
-        sums += perturbation.count_sum(yy, f"sy{i}", has and share)
-        sums += [(yy**2).sum().alias(f"syy{i}"), (yy * pl.col("nn")).sum().alias(f"syn{i}")]
-    agg = joined.group_by("group").agg(sums)
+        sums |= {f"sy{i}": yy, f"syy{i}": yy**2, f"syn{i}": yy * nn}
+        if share:
+            keyed.append(f"sy{i}")
+    agg = group_sums(per_person, membership, sums, keyed=tuple(keyed)).rename({"rows": "clusters"})
     out = []
     ck = perturbation.ck
     for i, (key, _, share) in enumerate(specs):
