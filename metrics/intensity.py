@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -24,6 +23,7 @@ from metrics.disclosure import Protection
 from metrics.stats import clustered_ratio_from_sums, normal_interval
 from queries import schema
 from queries.events import monday_on_or_after, monday_on_or_before, month_index
+from queries.snapshots import DerivedStore, source_digest
 
 WEEK_KEYS = ("part_semaines_15h", "heures_hebdo_moyennes", "part_semaines_contact")
 MONTH_KEY = "part_mois_rendez_vous"
@@ -156,15 +156,10 @@ def _exact_units(values: pl.Series) -> tuple[pl.Series, float] | None:
     return None
 
 
-# Where an index may be kept beyond the process: queries.snapshots.Snapshot.derived
-# (name, builder of named arrays) -> the arrays, built or mapped from the snapshot's cache
-Store = Callable[[str, Callable[[], dict[str, np.ndarray]]], dict[str, np.ndarray]]
-
-
 @cache
 def _code_version() -> str:
     """What decides an index's arrays besides its inputs: this module's code."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return source_digest(__file__)[:16]
 
 
 def _index_name(source: str, at: str, values: dict[str, pl.Expr]) -> str:
@@ -177,7 +172,7 @@ def event_index(
     events: pl.DataFrame,
     at: str,
     values: dict[str, pl.Expr],
-    store: Store | None = None,
+    store: DerivedStore | None = None,
     source: str = "",
 ) -> EventIndex:
     """The :class:`EventIndex` of ``events`` (pid, ``at`` and the columns ``values`` reads),
@@ -275,7 +270,7 @@ def person_week_counts(
     contacts_semaine: pl.DataFrame,
     period: Period,
     s: int,
-    store: Store | None = None,
+    store: DerivedStore | None = None,
 ) -> pl.DataFrame:
     """Per eligible person: n (eligible weeks), y15 (weeks with h >= 15), hours (Σh), ycontact
     (weeks with a contact dated in [w, w + 6]).
@@ -310,7 +305,7 @@ def person_month_counts(
     rdv_mois: pl.DataFrame,
     period: Period,
     s: int,
-    store: Store | None = None,
+    store: DerivedStore | None = None,
 ) -> pl.DataFrame:
     """Per eligible person: n (eligible months), y (months with a rendez_vous); ``rdv_mois``:
     distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction; ``store``
@@ -349,7 +344,7 @@ def clustered_rows_many(
     per_person: pl.DataFrame, membership: pl.DataFrame, specs: Sequence[tuple[str, str, bool]]
 ) -> list[pl.DataFrame]:
     """:func:`clustered_rows` of each (key, y column, share) of ``specs`` over the same
-    per-person frame, from one join with the membership and one group-by."""
+    per-person frame, from one :func:`metrics.base.group_sums` of their sums."""
     nn = pl.col("n").cast(pl.Float64)
     sums: dict[str, pl.Expr] = {"sn": nn, "snn": nn**2}
     keyed = ["sn"]
@@ -399,7 +394,7 @@ def intensity_indicators(
     membership: pl.DataFrame,
     period: Period,
     s: int,
-    store: Store | None = None,
+    store: DerivedStore | None = None,
 ) -> pl.DataFrame:
     """The four intensity indicators of every group of ``membership`` (``store``: where the
     snapshot keeps the indexes of its reductions, when these are the snapshot's)."""
@@ -441,7 +436,7 @@ def person_intensity(
     rdv_mois: pl.DataFrame,
     period: Period,
     s: int,
-    store: Store | None = None,
+    store: DerivedStore | None = None,
 ) -> pl.DataFrame:
     """Per person of ``people``: the counts behind the intensity indicators over [A, B]
     (:data:`PERSON_INTENSITY_COLUMNS`, zeros for a person never eligible). Summed over a

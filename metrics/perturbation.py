@@ -29,12 +29,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from queries.snapshots import DerivedStore, source_digest
 
 RKEY = "rkey"  # the record key column of the person frame (never exported)
 CK_SUFFIX = "__ck"
@@ -79,12 +80,8 @@ def record_keys(ids: pl.Series, secret: bytes) -> pl.Series:
     return joined[RKEY].fill_null(0).alias(RKEY)
 
 
-# Where the keys may be kept beyond the process: queries.snapshots.Snapshot.derived
-Store = Callable[[str, Callable[[], dict[str, np.ndarray]]], dict[str, np.ndarray]]
-
-
 def with_record_keys(
-    people: pl.DataFrame, secret: bytes, store: Store | None = None
+    people: pl.DataFrame, secret: bytes, store: DerivedStore | None = None
 ) -> pl.DataFrame:
     """The person frame with its ``rkey`` column (from ``id_beneficiaire``) and the
     household key ``fkey`` (from ``id_foyer``, for counts of households).
@@ -115,7 +112,7 @@ def with_record_keys(
 @lru_cache(maxsize=4)
 def _record_keys_name(secret: bytes) -> str:
     """The stored keys' name: a keyed digest of this module's code under the secret."""
-    code = hashlib.sha256(Path(__file__).read_bytes()).digest()
+    code = source_digest(__file__).encode()
     return "record-keys-" + hmac.new(secret, b"rsa-record-keys|" + code, "sha256").hexdigest()[:32]
 
 

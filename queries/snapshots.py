@@ -449,6 +449,11 @@ def latest_valid_snapshot(data_dir: str) -> dt.date:
 
 # --------------------------------------------------------------------------- loading
 
+DerivedArrays = dict[str, np.ndarray]
+# Snapshot.derived as a parameter: (name, builder of the arrays) -> the arrays, built or
+# mapped from the snapshot's cache (metrics.intensity's indexes, metrics.perturbation's keys)
+DerivedStore = Callable[[str, Callable[[], DerivedArrays]], DerivedArrays]
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -484,16 +489,14 @@ class Snapshot:
     # (None without a cache: they are then kept in memory only)
     cache_folder: Path | None = None
     cache_key: str = ""
-    _derived: dict[str, dict[str, np.ndarray]] = field(
+    _derived: dict[str, DerivedArrays] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _derived_lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
 
-    def derived(
-        self, name: str, build: Callable[[], dict[str, np.ndarray]]
-    ) -> dict[str, np.ndarray]:
+    def derived(self, name: str, build: Callable[[], DerivedArrays]) -> DerivedArrays:
         """Arrays a later layer computes from this snapshot (a sorted index, record keys),
         computed once and kept with the snapshot's cache: later processes map them from
         disk (read-only, memory-mapped) instead of computing them again.
@@ -520,7 +523,7 @@ class Snapshot:
             return None
         return self.cache_folder / DERIVED_DIR / f"{self.cache_key[:16]}-{name}"
 
-    def _derived_from_disk(self, name: str) -> dict[str, np.ndarray] | None:
+    def _derived_from_disk(self, name: str) -> DerivedArrays | None:
         folder = self._derived_folder(name)
         if folder is None:
             return None
@@ -533,7 +536,7 @@ class Snapshot:
             log.warning("derived arrays %s of snapshot %s unreadable: %s", name, self.date, exc)
             return None
 
-    def _derived_to_disk(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+    def _derived_to_disk(self, name: str, arrays: DerivedArrays) -> None:
         folder = self._derived_folder(name)
         if folder is None:
             return
@@ -764,15 +767,20 @@ def cache_dir(data_dir: str, snapshot: dt.date) -> Path | None:
     return Path(data_dir) / CACHE_DIR / f"{schema.SNAPSHOT_PREFIX}{snapshot.isoformat()}"
 
 
+def source_digest(*paths: str | Path) -> str:
+    """SHA-256 of the bytes of ``paths``, in order: the version of the code that decides
+    something cached (a change to any of them invalidates it)."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()
+
+
 @cache
 def _code_version() -> str:
     """A hash of what decides the loaded form: the SQL, the contract module, this module and
     the event rules and reductions."""
-    h = hashlib.sha256()
-    modules = (schema.__file__, events.__file__, __file__)
-    for path in [*sorted(SQL_DIR.glob("*.sql")), *map(Path, modules)]:
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    return source_digest(*sorted(SQL_DIR.glob("*.sql")), schema.__file__, events.__file__, __file__)
 
 
 def fingerprint(data_dir: str, snapshot: dt.date) -> str:
