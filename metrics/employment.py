@@ -124,17 +124,11 @@ def rate_rules(period: Period, s: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
 
 
 def employment_indicators(
-    people: pl.DataFrame,
-    emplois: pl.DataFrame,
-    membership: pl.DataFrame,
-    period: Period,
-    s: int,
-    flags: pl.DataFrame | None = None,
+    flags: pl.DataFrame, membership: pl.DataFrame, period: Period, s: int
 ) -> pl.DataFrame:
-    """The four rates of E_H for every group of ``membership`` (``flags``: the people's
-    :func:`employment_flags` when already computed)."""
-    if flags is None:
-        flags = employment_flags(people, emplois)
+    """The four rates of E_H for every group of ``membership``, from the people's
+    :func:`employment_flags` (which do not depend on the period: a scope computes them once,
+    :attr:`metrics.engine.Scope.employment_flags`)."""
     parts = share_rows_many(flags, membership, rate_rules(period, s))
     return pl.concat(parts, how="diagonal_relaxed")
 

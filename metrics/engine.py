@@ -168,11 +168,7 @@ def indicators(sc: Scope, families: tuple[str, ...] | None = None) -> pl.DataFra
             )
         )
     if "emploi" in wanted:
-        parts.append(
-            employment_indicators(
-                sc.people, sc.events("emplois"), membership, sc.period, sc.s, sc.employment_flags
-            )
-        )
+        parts.append(employment_indicators(sc.employment_flags, membership, sc.period, sc.s))
     if "couverture" in wanted:
         parts.append(coverage_indicators(sc.people, membership, sc.s))
     if "accompagnants" in wanted:

@@ -73,12 +73,7 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
         sc.people, _by_month(membership, sc.people, "o"), sc.period, sc.s
     )
     emp = employment_indicators(
-        sc.people,
-        sc.events("emplois"),
-        _by_month(membership, sc.people, "orr"),
-        sc.period,
-        sc.s,
-        sc.employment_flags,
+        sc.employment_flags, _by_month(membership, sc.people, "orr"), sc.period, sc.s
     )
     return _split(pl.concat([orient, emp], how="diagonal_relaxed")).sort(
         "indicator", "group", "month"
@@ -513,11 +508,7 @@ def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFr
     if "orientation" in families:
         parts.append(orientation_indicators(sc.people, mem, sc.period, sc.s))
     if "emploi" in families:
-        parts.append(
-            employment_indicators(
-                sc.people, sc.events("emplois"), mem, sc.period, sc.s, sc.employment_flags
-            )
-        )
+        parts.append(employment_indicators(sc.employment_flags, mem, sc.period, sc.s))
     out = pl.concat(parts, how="diagonal_relaxed").drop("var")
     label = pl.col("group").str.split_exact(SEP, 1)
     return out.with_columns(

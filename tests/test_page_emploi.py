@@ -11,6 +11,7 @@ from dashboard import fmt
 from metrics.base import Period, day
 from metrics.employment import (
     durable_share,
+    employment_flags,
     employment_indicators,
     first_job_contracts,
     first_jobs,
@@ -118,7 +119,8 @@ def test_first_job_by_contract_on_a_hand_made_case() -> None:
 
 
 def test_first_jobs_add_up_to_the_employment_rate() -> None:
-    rate = employment_indicators(people(), emplois(), membership(), PERIOD, S).filter(
+    flags = employment_flags(people(), emplois())
+    rate = employment_indicators(flags, membership(), PERIOD, S).filter(
         pl.col("indicator") == "taux_emploi_6m"
     )
     totals = contracts().group_by("group").agg(pl.col("personnes").sum(), pl.col("cohorte").first())
