@@ -251,17 +251,9 @@ def count_by_group(
 ) -> pl.DataFrame:
     """Per group: n = people satisfying ``den``, k = those also satisfying ``num`` (with
     their cell keys when the membership carries record keys)."""
-    has = perturbation.keyed(membership)
-    return (
-        flags.filter(den)
-        .select("pid", num.fill_null(False).alias("hit"))
-        .join(membership, on="pid")
-        .group_by("group")
-        .agg(
-            *perturbation.count_sum(pl.col("hit"), "k", has),
-            *perturbation.count_len("n", has),
-        )
-    )
+    rows = flags.filter(den).select("pid", num.fill_null(False).alias("hit"), one=pl.lit(1))
+    sums = {"k": pl.col("hit"), "n": pl.col("one")}  # n: the people, with their cell key
+    return group_sums(rows, membership, sums, keyed=("k", "n")).drop("rows")
 
 
 # --------------------------------------------------------------------------- group sums

@@ -197,9 +197,8 @@ def event_rows(
     )
     return (
         person_rows.filter(pl.col("indicator").is_in(list(keys)))
-        # the outcome rows' order (indicator, pid) kept: pyfixest's iterative demeaning
-        # sums in row order, so an arbitrary join order moved the estimates in their last
-        # bits from one run to the next
+        # the outcome rows' order (indicator, pid) kept, so the regression always sees its
+        # rows in one order (pyfixest's iterative demeaning sums in row order)
         .join(where, on="pid", how="inner", maintain_order="left")
         .select(
             "indicator",
