@@ -329,61 +329,98 @@ def _build_cells(membership: pl.DataFrame) -> _Cells | None:
     return _Cells(cell_of.astype(np.int64), contains, groups, rkey)
 
 
+_MAX_BINS = 1 << 26  # cells × values of ``by``: beyond, the join (bounded memory)
+
+
 def group_sums(
     frame: pl.DataFrame,
     membership: pl.DataFrame,
     sums: dict[str, pl.Expr],
     keyed: tuple[str, ...] = (),
+    by: str | None = None,
 ) -> pl.DataFrame:
-    """Per group of ``membership`` with at least one row of ``frame`` (joined on pid):
+    """Per group of ``membership`` with at least one row of ``frame`` (joined on pid), and
+    per value of ``frame``'s integer column ``by`` when given (a month index, say):
     ``rows`` (the number of rows), Σ expr for each name of ``sums`` (Float64), and for the
     names in ``keyed``, when the membership carries record keys, their cell keys
     (Σ expr · key mod 256, :func:`metrics.perturbation.count_sum`). Exactly the join with
-    the membership summed per group; taken per cell (above) when the decomposition applies."""
+    the membership summed per group (and ``by``); taken per cell (above) when the
+    decomposition applies. The rows come in no set order."""
     has = perturbation.keyed(membership)
+    keys = ["group", *([by] if by else [])]
     cells = _cells(membership)
     values = None
     if cells is not None:
         values = frame.select(
             pl.col("pid").cast(pl.Int64),
+            *([pl.col(by).cast(pl.Int64)] if by else []),
             *(e.cast(pl.Float64).fill_null(0.0).alias(n) for n, e in sums.items()),
         )
-        if any(values[n].is_nan().any() for n in sums):  # NaN spreads: the join's sums
+        nan = any(values[n].is_nan().any() for n in sums)  # NaN spreads: the join's sums
+        # ``by`` null, or too wide a range for the (cells × by) bins: the join's sums
+        wide = bool(by and values.height) and (
+            values[by].null_count() > 0
+            or (values[by].max() - values[by].min() + 1) * cells.contains.shape[0] > _MAX_BINS
+        )
+        if nan or wide:
             values = None
     if cells is None or values is None:
+        # the expressions evaluated on the frame's rows first (a literal is one per row, as
+        # in the cells' sums), then summed per group of the join
+        evaluated = frame.select(
+            "pid", *([by] if by else []), *(e.alias(n) for n, e in sums.items())
+        )
         agg: list[pl.Expr] = [pl.len().alias("rows")]
-        for name, expr in sums.items():
+        for name in sums:
             if has and name in keyed:
-                agg += perturbation.count_sum(expr, name, True)
+                agg += perturbation.count_sum(pl.col(name), name, True)
             else:
-                agg.append(expr.sum().alias(name))
-        out = frame.join(membership, on="pid").group_by("group").agg(agg)
+                agg.append(pl.col(name).sum().alias(name))
+        out = evaluated.join(membership, on="pid").group_by(keys).agg(agg)
         return out.with_columns(pl.col("rows").cast(pl.Int64), pl.col(*sums).cast(pl.Float64))
     pid = values["pid"].to_numpy()
     inside = (pid >= 0) & (pid < cells.cell_of.shape[0])
     at = np.where(inside, pid, 0)
     cell = np.where(inside, cells.cell_of[at], 0)
-    n_cells = cells.contains.shape[0]
-    columns = {"rows": np.bincount(cell, minlength=n_cells).astype(np.float64)}
+    n_cells, n_groups = cells.contains.shape
+    low, width = 0, 1
+    if by and values.height:
+        b = values[by].to_numpy()
+        low = int(b.min())
+        width = int(b.max()) - low + 1
+        cell = cell * width + (b - low)
+    n_bins = n_cells * width
+
+    def per_group(weights: np.ndarray | None) -> np.ndarray:
+        # (cells × by) sums, then each group's: the cells it contains → (groups × by)
+        counts = np.bincount(cell, weights=weights, minlength=n_bins).reshape(n_cells, width)
+        return cells.contains.T @ counts
+
+    columns = {"rows": per_group(None)}
     ck = perturbation.ck
     for name in sums:
         v = values[name].to_numpy()
-        columns[name] = np.bincount(cell, weights=v, minlength=n_cells)
+        columns[name] = per_group(v)
         if has and name in keyed:
             key = np.where(inside, cells.rkey[at], 0)  # type: ignore[index]
-            weighted = (v.astype(np.int64) * key).astype(np.float64)
-            columns[ck(name)] = np.bincount(cell, weights=weighted, minlength=n_cells)
-    by_group = {n: c @ cells.contains for n, c in columns.items()}
+            columns[ck(name)] = per_group((v.astype(np.int64) * key).astype(np.float64))
     data: dict[str, object] = {
-        "group": cells.groups,
-        "rows": np.rint(by_group["rows"]).astype(np.int64),
+        "group": pl.Series(cells.groups, dtype=pl.String).gather(
+            np.repeat(np.arange(n_groups), width)
+        ),
+        "rows": np.rint(columns["rows"].ravel()).astype(np.int64),
     }
+    if by:
+        data[by] = pl.Series(np.tile(np.arange(low, low + width, dtype=np.int64), n_groups))
     for name in sums:
-        data[name] = by_group[name]
+        data[name] = columns[name].ravel()
         if has and name in keyed:
-            total = np.rint(by_group[ck(name)]).astype(np.int64)
+            total = np.rint(columns[ck(name)].ravel()).astype(np.int64)
             data[ck(name)] = total % perturbation.KEY_RANGE
-    return pl.DataFrame(data).filter(pl.col("rows") > 0)
+    out = pl.DataFrame(data)
+    if by:
+        out = out.with_columns(pl.col(by).cast(frame.schema[by]))
+    return out.filter(pl.col("rows") > 0)
 
 
 def share_rows_many(

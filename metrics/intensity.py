@@ -136,6 +136,8 @@ class EventIndex:
     scale: dict[str, float]
     through: dict[str, np.ndarray]
     before: dict[str, np.ndarray]
+    # for weeks: the positions where a (person, calendar month of the Monday) run begins
+    month_starts: np.ndarray | None = None
 
 
 _INDEXES: dict[tuple[int, str], EventIndex] = {}
@@ -205,7 +207,7 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> EventIndex:
         kind, _, column = name.partition(".")
         if kind in parts:
             parts[kind][column] = float(values[0]) if kind == "scale" else values
-    return EventIndex(arrays["keys"], **parts)
+    return EventIndex(arrays["keys"], **parts, month_starts=arrays.get("month_starts"))
 
 
 def _index_arrays(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> dict:
@@ -239,8 +241,16 @@ def _index_arrays(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> 
         for n in inexact:
             through[n] = within[n].to_numpy()
             before[n] = (within[n] - within[f"{n}__value"]).to_numpy()
+    keys = frame["key"].to_numpy()
+    months: dict[str, np.ndarray] = {}
+    if at == "w":
+        month = _months_of_days(keys & (_SPAN - 1))
+        change = np.ones(keys.shape[0], dtype=bool)
+        change[1:] = ((keys[1:] >> 20) != (keys[:-1] >> 20)) | (month[1:] != month[:-1])
+        months["month_starts"] = np.flatnonzero(change)
     return {
-        "keys": frame["key"].to_numpy(),
+        "keys": keys,
+        **months,
         **{f"prefix.{n}": p for n, p in prefix.items()},
         **{f"scale.{n}": np.array([v]) for n, v in scale.items()},
         **{f"through.{n}": a for n, a in through.items()},
@@ -248,10 +258,9 @@ def _index_arrays(events: pl.DataFrame, at: str, values: dict[str, pl.Expr]) -> 
     }
 
 
-def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray]:
-    """For each row of ``window`` (pid, lo, hi): ``rows``, the number of events with lo <= at
-    <= hi, and the sum of each value column of the index over them."""
-    first, end = _runs(index.keys, window)
+def _run_sums(index: EventIndex, first: np.ndarray, end: np.ndarray) -> dict[str, np.ndarray]:
+    """``rows`` (end − first) and the sum of each value column of the index over each run
+    [first, end) of its rows (an empty run sums to 0)."""
     out: dict[str, np.ndarray] = {"rows": end - first}
     for name, p in index.prefix.items():
         sums = p[end] - p[first]
@@ -262,6 +271,90 @@ def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray
     for name, through in index.through.items():
         out[name] = np.where(some, through[last] - index.before[name][start], 0.0)
     return out
+
+
+def window_sums(index: EventIndex, window: pl.DataFrame) -> dict[str, np.ndarray]:
+    """For each row of ``window`` (pid, lo, hi): ``rows``, the number of events with lo <= at
+    <= hi, and the sum of each value column of the index over them."""
+    return _run_sums(index, *_runs(index.keys, window))
+
+
+def _months_of_days(days: np.ndarray) -> np.ndarray:
+    """Month indices (year·12 + month − 1, :func:`queries.events.month_index`) of day
+    numbers, looked up in a table of the days they span."""
+    if days.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    low = int(days.min())
+    span = np.arange(low, int(days.max()) + 1, dtype=np.int64)
+    table = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return table.astype(np.int32)[days - low]
+
+
+def window_month_sums(index: EventIndex, window: pl.DataFrame, at: str) -> pl.DataFrame:
+    """Per row of ``window`` (pid, lo, hi) and calendar month with events in [lo, hi]: pid,
+    lo, hi, m (the month index: of the week's Monday when ``at`` is "w", the event's own
+    when "m": one row per month), ``rows`` and the sum of each value column of the index
+    over those events.
+
+    The events of a window are one run of the sorted index, and its months consecutive runs
+    within it: a month's run begins at the window's first event or at one of the index's
+    ``month_starts`` inside the window (found by binary search), so nothing is built per
+    event; the sums are differences of prefix sums, as in :func:`window_sums`. Sorted by
+    the window's rows, then m."""
+    first, end = _runs(index.keys, window)
+    weekly = at == "w"
+    if weekly:
+        starts = index.month_starts
+        if starts is None:
+            raise ValueError("a weekly event index without its month starts")
+        inner_lo = np.searchsorted(starts, first, "right")  # starts inside (first, end)
+        inner_hi = np.searchsorted(starts, end, "left")
+        count = np.where(end > first, inner_hi - inner_lo + 1, 0)
+    else:
+        count = end - first
+    total = int(count.sum())
+    owner = np.repeat(np.arange(window.height, dtype=np.int64), count)
+    j = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    if weekly and total:
+        # run j of a window starts at its first event (j = 0) or at its j-th inner start,
+        # and ends at the next inner start or at the window's end
+        inner = inner_lo[owner] + j
+        run_start = np.where(j == 0, first[owner], starts[np.maximum(inner - 1, 0)])
+        last = j == count[owner] - 1
+        run_end = np.where(last, end[owner], starts[np.minimum(inner, starts.shape[0] - 1)])
+        month = _months_of_days(index.keys[run_start] & (_SPAN - 1))
+    else:  # a table of months (or no event at all): each row is one
+        run_start = first[owner] + j
+        run_end = run_start + 1
+        month = (index.keys[run_start] & (_SPAN - 1)).astype(np.int32)
+    sums = _run_sums(index, run_start, run_end)
+    return pl.DataFrame(
+        {
+            "pid": window["pid"].gather(owner),
+            "lo": window["lo"].gather(owner),
+            "hi": window["hi"].gather(owner),
+            "m": pl.Series(month, dtype=pl.Int32),
+            **sums,
+        }
+    )
+
+
+def hours_index(heures_semaine: pl.DataFrame, store: DerivedStore | None = None) -> EventIndex:
+    """The index of h(b, w) (``heures_semaine``: pid, w, h) summing y15 (the weeks at 15 h
+    or more) and hours: what every beneficiary-week figure of hours reads (``store``: the
+    snapshot's, when these are its reductions)."""
+    values = {"y15": (pl.col("h") >= HOURS_THRESHOLD).cast(pl.Int64), "hours": pl.col("h")}
+    return event_index(heures_semaine, "w", values, store, "heures_semaine")
+
+
+def contacts_index(contacts_semaine: pl.DataFrame, store: DerivedStore | None = None) -> EventIndex:
+    """The index of the weeks with a contact (pid, w): its rows count them."""
+    return event_index(contacts_semaine, "w", {}, store, "contacts_semaine")
+
+
+def meetings_index(rdv_mois: pl.DataFrame, store: DerivedStore | None = None) -> EventIndex:
+    """The index of the months with a face-to-face meeting (pid, m): its rows count them."""
+    return event_index(rdv_mois, "m", {}, store, "rdv_mois")
 
 
 def person_week_counts(
@@ -280,19 +373,8 @@ def person_week_counts(
     only the windows' people are read). ``store``: where the snapshot keeps the indexes of
     its reductions (:func:`event_index`), when these are the snapshot's."""
     window = eligible_weeks(people, period, s)
-    hours = window_sums(
-        event_index(
-            heures_semaine,
-            "w",
-            {"y15": (pl.col("h") >= HOURS_THRESHOLD).cast(pl.Int64), "hours": pl.col("h")},
-            store,
-            "heures_semaine",
-        ),
-        window,
-    )
-    contacts = window_sums(
-        event_index(contacts_semaine, "w", {}, store, "contacts_semaine"), window
-    )
+    hours = window_sums(hours_index(heures_semaine, store), window)
+    contacts = window_sums(contacts_index(contacts_semaine, store), window)
     return window.select("pid", "n").with_columns(
         pl.Series("y15", hours["y15"], dtype=pl.Int64),
         pl.Series("hours", hours["hours"], dtype=pl.Float64),
@@ -311,7 +393,7 @@ def person_month_counts(
     distinct (pid, m) of months with a face-to-face meeting (Snapshot reduction; ``store``
     as in :func:`person_week_counts`)."""
     window = eligible_months(people, period, s)
-    months = window_sums(event_index(rdv_mois, "m", {}, store, "rdv_mois"), window)
+    months = window_sums(meetings_index(rdv_mois, store), window)
     return window.select("pid", "n").with_columns(pl.Series("y", months["rows"], dtype=pl.Int64))
 
 

@@ -7,25 +7,26 @@ reuse the grouped Kaplan–Meier of ``metrics.orientation``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
-from metrics import perturbation, professionals, registry, survival
-from metrics.base import day, to_date, with_keys
+from metrics import intensity, perturbation, professionals, registry, survival
+from metrics.base import day, group_sums, to_date, with_keys
 from metrics.disclosure import Protection
 from metrics.employment import employment_indicators
 from metrics.engine import Scope
 from metrics.intensity import (
-    HOURS_THRESHOLD,
+    contacts_index,
     eligible_months,
     eligible_weeks,
+    hours_index,
     in_window,
-    monday_on_or_after,
-    monday_on_or_before,
+    meetings_index,
     month_index,
     ratio_from_sums,
+    window_month_sums,
 )
 from metrics.orientation import (
     KM_EVENT_COLUMNS,
@@ -35,7 +36,6 @@ from metrics.orientation import (
     orientation_indicators,
     survival_data,
 )
-from queries import events
 
 SEP = "\x1f"  # separator of composite (group, month) labels
 
@@ -80,35 +80,23 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     )
 
 
-@functools.cache
-def _month_table() -> tuple[dict[int, int], dict[int, int]]:
-    """First and last day numbers of every month index from 1970 to 2199 (a lookup is much
-    cheaper than building a date per row)."""
-    first, last = {}, {}
-    for m in range(1970 * 12, 2200 * 12):
-        y, mo = divmod(m, 12)
-        start = dt.date(y, mo + 1, 1)
-        nxt = dt.date(y + (mo == 11), (mo + 1) % 12 + 1, 1)
-        first[m] = day(start)
-        last[m] = day(nxt) - 1
-    return first, last
-
-
-def _month_bounds(m: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Day numbers of the first and last day of month index m."""
-    first, last = _month_table()
-    return (
-        m.replace_strict(first, return_dtype=pl.Int32),
-        m.replace_strict(last, return_dtype=pl.Int32),
-    )
-
-
-def _mondays(lo: pl.Expr, hi: pl.Expr, m: pl.Expr) -> pl.Expr:
-    """Mondays of month m inside the window of Mondays [lo, hi] (0 when none)."""
-    ms, me = _month_bounds(m)
-    a = pl.max_horizontal(lo, monday_on_or_after(ms))
-    b = pl.min_horizontal(hi, monday_on_or_before(me))
-    return pl.max_horizontal((b - a) // 7 + 1, pl.lit(0))
+def _mondays(lo: pl.Series | None, hi: pl.Series | None, m: pl.Series) -> pl.Series:
+    """Mondays of month index m inside the window of Mondays [lo, hi] (0 when none);
+    without a window, every Monday of the month. Looked up in a table of the months."""
+    months = m.cast(pl.Int64).to_numpy()
+    if months.size == 0:
+        return pl.Series("n", [], dtype=pl.Int32)
+    low = int(months.min())
+    span = np.arange(low, int(months.max()) + 2, dtype=np.int64) - 1970 * 12
+    starts = span.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    first = starts[:-1] + (7 - (starts[:-1] + 3) % 7) % 7  # first Monday on or after
+    ends = starts[1:] - 1
+    last = ends - (ends + 3) % 7  # last Monday on or before
+    a, b = first[months - low], last[months - low]
+    if lo is not None and hi is not None:
+        a = np.maximum(a, lo.cast(pl.Int64).to_numpy())
+        b = np.minimum(b, hi.cast(pl.Int64).to_numpy())
+    return pl.Series("n", np.maximum((b - a) // 7 + 1, 0), dtype=pl.Int32)
 
 
 def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> pl.DataFrame:
@@ -116,21 +104,26 @@ def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> p
     +1 / −1 events summed cumulatively (no row per person and month). When the membership
     carries record keys, ``people__ck`` is the cell key of those people (± key events)."""
     has = perturbation.keyed(membership)
-    key = pl.col(perturbation.RKEY) if has else pl.lit(0)
-    ev = w.filter(pl.col(b) >= pl.col(a)).join(membership, on="pid")
-    events = (
-        pl.concat(
-            [
-                ev.select("group", pl.col(a).alias("m"), pl.lit(1).alias("d"), key.alias("k")),
-                ev.select(
-                    "group", (pl.col(b) + 1).alias("m"), pl.lit(-1).alias("d"), (-key).alias("k")
-                ),
-            ]
+    ck = perturbation.ck
+    ev = w.filter(pl.col(b) >= pl.col(a))
+
+    def changes(month: pl.Expr, sign: int) -> pl.DataFrame:
+        # the people whose window starts (+1) or has ended (−1) at a month, per group
+        rows = ev.select("pid", month.alias("m"), one=pl.lit(1))
+        sums = group_sums(rows, membership, {"d": pl.col("one")}, ("d",), by="m")
+        return sums.select(
+            "group",
+            pl.col("m").cast(pl.Int32),
+            (pl.col("d").cast(pl.Int64) * sign).alias("d"),
+            (pl.col(ck("d")) * sign if has else pl.lit(0, pl.Int64)).alias("k"),
         )
+
+    events = (
+        pl.concat([changes(pl.col(a), 1), changes(pl.col(b) + 1, -1)])
         .group_by("group", "m")
-        .agg(pl.col("d").sum(), pl.col("k").cast(pl.Int64).sum())
+        .agg(pl.col("d").sum(), pl.col("k").sum())
     )
-    ck_people = perturbation.ck("people")
+    ck_people = ck("people")
     if events.is_empty():
         schema = {"group": pl.String, "m": pl.Int32, "people": pl.Int64}
         return pl.DataFrame(schema=schema | ({ck_people: pl.Int64} if has else {}))
@@ -138,8 +131,10 @@ def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> p
     grid = pl.DataFrame({"m": pl.int_range(lo, hi + 1, eager=True).cast(pl.Int32)}).join(
         events.select("group").unique(), how="cross"
     )
+    # a cell key sum taken modulo 256 per month: the running total modulo 256 is that of
+    # the keys of the people inside (floored modulo)
     return (
-        grid.join(events.with_columns(pl.col("m").cast(pl.Int32)), on=["group", "m"], how="left")
+        grid.join(events, on=["group", "m"], how="left")
         .fill_null(0)
         .sort("group", "m")
         .with_columns(
@@ -193,48 +188,48 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     )
     w = weeks.with_columns(a=month_index(pl.col("lo")), b=month_index(pl.col("hi")))
     # the first and last month of each window: explicit (partial) months
-    edges = pl.concat([w.select("pid", "lo", "hi", m="a"), w.select("pid", "lo", "hi", m="b")])
-    edges = edges.unique(["pid", "m"]).with_columns(
-        n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m"))
+    edges = pl.concat(
+        [
+            w.select("pid", "lo", "hi", m="a"),
+            w.filter(pl.col("b") != pl.col("a")).select("pid", "lo", "hi", m="b"),
+        ]
     )
-    # numerators by (person, month), inside the window; a y-term is 0 where its table has no
-    # row, so each table is summed on its own (no join of the two)
-    bounds = weeks.select("pid", "lo", "hi").sort("pid")
+    edges = edges.with_columns(_mondays(edges["lo"], edges["hi"], edges["m"]))
+    # numerators by (person, month), inside the window, from the snapshot's indexes of its
+    # reductions (those of the indicators): a y-term is 0 where its table has no row, so
+    # each table is summed on its own (no join of the two)
+    bounds = weeks.select("pid", "lo", "hi")
+    snap = sc.snapshot
 
-    def by_month(frame: pl.DataFrame, **values: pl.Expr) -> pl.DataFrame:
-        # the windows by person: their rows come out sorted by (pid, w), so a person-month
-        # is a run of neighbours, summed without hashing millions of rows
-        rows = in_window(frame, bounds, "w").select(
-            "pid", "lo", "hi", month_index(pl.col("w")).alias("m"), **values
-        )
-        return (
-            events.run_sums(rows, ("pid", "m"), tuple(values), first=("lo", "hi"))
-            .with_columns(n=_mondays(pl.col("lo"), pl.col("hi"), pl.col("m")))
-            .join(membership, on="pid")
-        )
+    def by_month(index: intensity.EventIndex) -> pl.DataFrame:
+        rows = window_month_sums(index, bounds, "w")
+        return rows.with_columns(_mondays(rows["lo"], rows["hi"], rows["m"]))
 
-    hours = by_month(
-        sc.events("heures_semaine"),
-        y15=(pl.col("h") >= HOURS_THRESHOLD).cast(pl.UInt32),
-        hours=pl.col("h"),
-    )
-    contacts = by_month(sc.events("contacts_semaine"), ycontact=pl.lit(1, pl.UInt32))
+    hours = by_month(hours_index(snap.heures_semaine, snap.derived))
+    contacts = by_month(contacts_index(snap.contacts_semaine, snap.derived))
     y_sums = {}
-    for frame, ys_ in ((hours, ("y15", "hours")), (contacts, ("ycontact",))):
-        y_sums.update(
-            {
-                y: frame.group_by("group", "m").agg(
-                    *perturbation.count_sum(pl.col(y), "sy", has and y != "hours"),
-                    syy=(pl.col(y).cast(pl.Float64) ** 2).sum(),
-                    syn=(pl.col(y) * pl.col("n")).sum().cast(pl.Float64),
-                )
-                for y in ys_
-            }
-        )
+    for frame, counted in (
+        (hours, {"y15": True, "hours": False}),
+        (contacts.rename({"rows": "ycontact"}), {"ycontact": True}),
+    ):  # Σy, Σy², Σyn of each y of a table per (group, month), in one pass over its rows
+        sums: dict[str, pl.Expr] = {}
+        for y in counted:
+            yy = pl.col(y).cast(pl.Float64)
+            sums |= {f"sy.{y}": yy, f"syy.{y}": yy**2, f"syn.{y}": yy * pl.col("n")}
+        keyed = tuple(f"sy.{y}" for y, count in counted.items() if count)
+        agg = group_sums(frame, membership, sums, keyed=keyed, by="m")
+        for y in counted:
+            y_sums[y] = agg.select(
+                "group",
+                "m",
+                *perturbation.carried(agg.columns, {"sy": f"sy.{y}"}),
+                pl.col(f"sy.{y}").alias("sy"),
+                pl.col(f"syy.{y}").alias("syy"),
+                pl.col(f"syn.{y}").alias("syn"),
+            )
     # every (person, month) of a window: full months (interior) + edge months
-    full = _full_months(
-        w.with_columns(a=pl.col("a") + 1, b=pl.col("b") - 1), "a", "b", membership
-    ).with_columns(mon=_mondays(pl.lit(-(10**7)), pl.lit(10**7), pl.col("m")))
+    full = _full_months(w.with_columns(a=pl.col("a") + 1, b=pl.col("b") - 1), "a", "b", membership)
+    full = full.with_columns(_mondays(None, None, full["m"]).alias("mon"))
     full_key = [(pl.col(ck("people")) * pl.col("mon")).alias(ck("sn"))] if has else []
     base_full = full.select(
         "group",
@@ -244,15 +239,10 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         snn=(pl.col("people") * pl.col("mon") ** 2).cast(pl.Float64),
         clusters=pl.col("people"),
     )
-    base_edge = (
-        edges.join(membership, on="pid")
-        .group_by("group", "m")
-        .agg(
-            *perturbation.count_sum(pl.col("n"), "sn", has),
-            snn=(pl.col("n") ** 2).sum().cast(pl.Float64),
-            clusters=pl.len().cast(pl.Int64),
-        )
-    )
+    nn = pl.col("n").cast(pl.Float64)
+    base_edge = group_sums(
+        edges, membership, {"sn": nn, "snn": nn**2}, keyed=("sn",), by="m"
+    ).rename({"rows": "clusters"})
     base = (
         pl.concat([base_full, base_edge.select(base_full.columns).cast(base_full.schema)])
         .group_by("group", "m")
@@ -271,13 +261,13 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         membership.select("pid").unique(), on="pid", how="semi"
     )
     eligible = _full_months(months, "lo", "hi", membership)
-    hits = (
-        in_window(sc.events("rdv_mois"), months, "m")
-        .join(membership, on="pid")
-        .group_by("group", "m")
-        .agg(*perturbation.count_len("sy", has))
-        .with_columns(pl.col("sy").cast(pl.Float64))
-    )
+    hits = group_sums(
+        window_month_sums(meetings_index(snap.rdv_mois, snap.derived), months, "m"),
+        membership,
+        {"sy": pl.col("rows")},
+        keyed=("sy",),
+        by="m",
+    ).drop("rows")
     agg = (
         eligible.join(hits, on=["group", "m"], how="left")
         .with_columns(pl.col("sy").fill_null(0.0))

@@ -12,13 +12,16 @@ from hypothesis import strategies as st
 from metrics import base, perturbation
 
 
-def _by_join(frame: pl.DataFrame, membership: pl.DataFrame, keyed: bool) -> pl.DataFrame:
+def _by_join(
+    frame: pl.DataFrame, membership: pl.DataFrame, keyed: bool, by: str | None = None
+) -> pl.DataFrame:
     joined = frame.join(membership, on="pid")
+    keys = ["group", *([by] if by else [])]
     agg = [pl.len().cast(pl.Int64).alias("rows"), pl.col("y").sum().cast(pl.Float64)]
     agg.append(pl.col("h").sum().cast(pl.Float64))
     if keyed:
         agg.append(((pl.col("y").cast(pl.Int64) * pl.col("rkey")).sum() % 256).alias("y__ck"))
-    return joined.group_by("group").agg(agg).sort("group")
+    return joined.group_by(keys).agg(agg).sort(keys)
 
 
 @settings(max_examples=80, deadline=None)
@@ -28,9 +31,10 @@ def _by_join(frame: pl.DataFrame, membership: pl.DataFrame, keyed: bool) -> pl.D
     groups=st.integers(1, 6),
     keyed=st.booleans(),
     repeated=st.booleans(),
+    by=st.booleans(),
 )
 def test_cells_equal_the_join(
-    seed: int, people: int, groups: int, keyed: bool, repeated: bool
+    seed: int, people: int, groups: int, keyed: bool, repeated: bool, by: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     pairs = [
@@ -53,13 +57,16 @@ def test_cells_equal_the_join(
             "pid": rows,
             "y": rng.integers(0, 40, rows.size),
             "h": rng.choice([0.25, 7.5, 15.0, 22.75], rows.size),
+            "m": rng.integers(24_280, 24_300, rows.size),  # month indices, per (group, m)
         },
-        schema={"pid": pl.Int64, "y": pl.Int64, "h": pl.Float64},
+        schema={"pid": pl.Int64, "y": pl.Int64, "h": pl.Float64, "m": pl.Int32},
     )
+    column = "m" if by else None
+    keys = ["group", *([column] if column else [])]
     got = base.group_sums(
-        frame, membership, {"y": pl.col("y"), "h": pl.col("h")}, keyed=("y",)
-    ).sort("group")
-    want = _by_join(frame, membership, keyed)
+        frame, membership, {"y": pl.col("y"), "h": pl.col("h")}, keyed=("y",), by=column
+    ).sort(keys)
+    want = _by_join(frame, membership, keyed, column)
     assert got.select(want.columns).equals(want)
     # the decomposition applies but to an empty membership or a repeated pair
     assert (base._cells(membership) is None) == (not pairs or repeated)
@@ -74,3 +81,24 @@ def test_record_keys_that_differ_between_a_persons_rows_take_the_join() -> None:
     frame = pl.DataFrame({"pid": [1, 2], "y": [1, 1]}, schema={"pid": pl.Int64, "y": pl.Int64})
     got = base.group_sums(frame, membership, {"y": pl.col("y")}, keyed=("y",)).sort("group")
     assert got["y__ck"].to_list() == [(5 + 9) % 256, 7]
+
+
+def test_a_literal_sums_one_per_row_with_the_decomposition_or_without() -> None:
+    # dense pids: the cells; the same rows with sparse pids: the join (a literal summed in
+    # a group-by would give one per group, not one per row)
+    for offset in (0, 10_000):
+        membership = pl.DataFrame(
+            {"pid": [1 + offset, 2 + offset, 2 + offset], "group": ["A", "A", "B"]},
+            schema={"pid": pl.UInt32, "group": pl.String},
+        )
+        assert (base._cells(membership) is None) == bool(offset)
+        frame = pl.DataFrame(
+            {"pid": [1 + offset] * 3 + [2 + offset], "m": [5, 5, 6, 6]},
+            schema={"pid": pl.Int64, "m": pl.Int32},
+        )
+        got = base.group_sums(frame, membership, {"one": pl.lit(1)}, by="m").sort("group", "m")
+        assert got.select("group", "m", "rows", "one").rows() == [
+            ("A", 5, 2, 2.0),
+            ("A", 6, 2, 2.0),
+            ("B", 6, 1, 1.0),
+        ]

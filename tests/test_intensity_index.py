@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics import intensity
+from queries.events import month_index
 
 
 def _by_join(events: pl.DataFrame, window: pl.DataFrame) -> pl.DataFrame:
@@ -109,3 +110,70 @@ def test_in_window_equals_the_join_definition(events, windows, shuffle) -> None:
     assert got.columns == expected.columns
     order = ["pid", "w", "lo", "hi"]
     assert got.sort(order).equals(expected.sort(order))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    people=st.integers(1, 30),
+    weeks=st.integers(1, 40),
+    density=st.floats(0.0, 1.0),
+    quarters=st.booleans(),
+)
+def test_window_month_sums_equal_the_join(
+    seed: int, people: int, weeks: int, density: float, quarters: bool
+) -> None:
+    """Per person and calendar month of the Monday: the events inside the person's window,
+    counted and summed, as the join of the events with the windows grouped by month."""
+    rng = np.random.default_rng(seed)
+    monday = 19_358  # 2023-01-02
+    grid = [(p, monday + 7 * k) for p in range(people) for k in range(weeks)]
+    keep = rng.random(len(grid)) < density
+    rows = [g for g, k in zip(grid, keep, strict=True) if k]
+    values = [0.5, 3.0, 15.0, 22.75] if quarters else [0.1, 7.3, 15.0, 22.1]
+    events = pl.DataFrame(
+        {
+            "pid": [p for p, _ in rows],
+            "w": [w for _, w in rows],
+            "h": rng.choice(values, len(rows)).tolist(),
+        },
+        schema={"pid": pl.Int64, "w": pl.Int32, "h": pl.Float64},
+    ).sample(fraction=1.0, shuffle=True, seed=seed)
+    lo = monday + 7 * rng.integers(-2, weeks, people)
+    hi = lo + 7 * rng.integers(-1, weeks, people)
+    window = pl.DataFrame(
+        {"pid": list(range(people)), "lo": lo.tolist(), "hi": hi.tolist()},
+        schema={"pid": pl.Int64, "lo": pl.Int32, "hi": pl.Int32},
+    ).sample(fraction=1.0, shuffle=True, seed=seed + 1)  # any order of the windows
+    index = intensity.event_index(
+        events, "w", {"y15": (pl.col("h") >= 15).cast(pl.Int64), "hours": pl.col("h")}
+    )
+    got = intensity.window_month_sums(index, window, "w")
+    want = (
+        events.join(window, on="pid")
+        .filter(pl.col("w").is_between(pl.col("lo"), pl.col("hi")))
+        .with_columns(m=month_index(pl.col("w")))
+        .group_by("pid", "m")
+        .agg(
+            pl.col("lo", "hi").first(),
+            rows=pl.len(),
+            y15=(pl.col("h") >= 15).sum(),
+            hours=pl.col("h").sum(),
+        )
+    )
+    order = {p: i for i, p in enumerate(window["pid"].to_list())}
+    assert [order[p] for p in got["pid"]] == sorted(order[p] for p in got["pid"])  # by window
+    got = got.sort("pid", "m")
+    want = want.sort("pid", "m").cast({"rows": pl.Int64, "y15": pl.Int64})
+    cols = ["pid", "lo", "hi", "m", "rows", "y15"]
+    assert got.select(cols).cast(want.select(cols).schema).equals(want.select(cols))
+    assert np.allclose(got["hours"].to_numpy(), want["hours"].to_numpy(), rtol=0, atol=1e-9)
+    # a table of months (one row per person and month): each row is its own run
+    months = events.select("pid", m=month_index(pl.col("w"))).unique()
+    mw = window.with_columns(month_index(pl.col("lo")), month_index(pl.col("hi")))
+    got_m = intensity.window_month_sums(intensity.event_index(months, "m", {}), mw, "m")
+    want_m = months.join(mw, on="pid").filter(pl.col("m").is_between(pl.col("lo"), pl.col("hi")))
+    assert got_m["rows"].to_list() == [1] * want_m.height
+    assert got_m.select("pid", "m").sort("pid", "m").rows() == (
+        want_m.select("pid", "m").sort("pid", "m").rows()
+    )
