@@ -309,7 +309,7 @@ def fte_over_time(
 def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """First job within ``horizon`` days of the first orientation, by type of contract."""
     sc = _scope(view)
-    membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
+    membership = sc.membership_of(groups)
     frame = employment.first_job_contracts(
         sc.people, sc.events("emplois"), membership, sc.period, sc.s, horizon
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -289,6 +290,23 @@ def _cells(membership: pl.DataFrame) -> _Cells | None:
     _CELLS[key] = found
     weakref.finalize(membership, _CELLS.pop, key, None)
     return found
+
+
+def restrict(membership: pl.DataFrame, groups: Sequence[str]) -> pl.DataFrame:
+    """The rows of ``membership`` whose group is one of ``groups``. Its cell decomposition
+    is ``membership``'s with the other groups' columns dropped (the same cells, some now in
+    no group), registered for the new frame instead of being built again from its rows."""
+    wanted = set(groups)
+    out = membership.filter(pl.col("group").is_in(list(wanted)))
+    parent = _cells(membership)
+    if parent is not None and out.height:
+        keep = [i for i, g in enumerate(parent.groups) if g in wanted]
+        cells = _Cells(
+            parent.cell_of, parent.contains[:, keep], [parent.groups[i] for i in keep], parent.rkey
+        )
+        _CELLS[id(out)] = cells
+        weakref.finalize(out, _CELLS.pop, id(out), None)
+    return out
 
 
 def _build_cells(membership: pl.DataFrame) -> _Cells | None:

@@ -7,6 +7,7 @@ and the report command call these, never the family modules directly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -25,6 +26,7 @@ from metrics.base import (
     group_names,
     persons,
     public,
+    restrict,
 )
 from metrics.coverage import coverage_indicators
 from metrics.disclosure import Protection
@@ -78,6 +80,10 @@ class Scope:
     @cached_property
     def membership(self) -> pl.DataFrame:
         return group_membership(self.people, self.pilot, self.level)
+
+    def membership_of(self, groups: Sequence[str]) -> pl.DataFrame:
+        """The membership restricted to ``groups`` (:func:`metrics.base.restrict`)."""
+        return restrict(self.membership, groups)
 
     @cached_property
     def employment_flags(self) -> pl.DataFrame:
@@ -274,7 +280,7 @@ def difference_in_differences(sc: Scope, launch: dt.date) -> list[dict]:
     """
     pre, post = did_windows(launch)
     sides = {sc.pilot: "pilot", schema.RESTE: "reste"}
-    membership = sc.membership.filter(pl.col("group").is_in(list(sides)))
+    membership = sc.membership_of(list(sides))
     cells: dict[str, dict[str, dict]] = {k: {} for k in registry.DID_KEYS}
     flags = sc.employment_flags  # the indicators' own: they do not depend on the window
     for label, window in (("pre", pre), ("post", post)):

@@ -68,7 +68,7 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     """Orientation indicators (cohort C) by month of opening of rights, and employment
     indicators by month of first orientation, for ``groups`` (default pilot and rest)."""
     groups = groups or [sc.pilot, "Reste du département"]
-    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    membership = sc.membership_of(groups)
     orient = orientation_indicators(
         sc.people, _by_month(membership, sc.people, "o"), sc.period, sc.s
     )
@@ -180,7 +180,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     contacts are explicit rows; the clustered sums Σy, Σn, Σy², Σyn, Σn² and the number of
     people are then added up per (group, month)."""
     groups = groups or [sc.pilot, "Reste du département"]
-    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    membership = sc.membership_of(groups)
     has = perturbation.keyed(membership)
     ck = perturbation.ck
     weeks = eligible_weeks(sc.people, sc.period, sc.s).join(
@@ -297,7 +297,7 @@ def orientation_km(
     (``delai_contrat_median``), with their band, plus a row at t = 0 (Ŝ = 1) per group so
     curves start at one."""
     groups = groups or [sc.pilot, "Reste du département"]
-    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    membership = sc.membership_of(groups)
     cohort = entry_cohort(sc.people, sc.period, sc.s)
     surv = survival_data(cohort, sc.s, KM_EVENT_COLUMNS[key])
     return survival.with_origin(survival.curves(surv, membership))
@@ -318,7 +318,7 @@ def employment_curves(
     orientation, for people oriented in [A, B]: 1 − Kaplan–Meier of the time to the first job,
     censored at S − Or (exits from the RSA do not censor: jobs are observed after exit)."""
     groups = groups or [sc.pilot, "Reste du département"]
-    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    membership = sc.membership_of(groups)
     flags = sc.employment_flags.filter(
         pl.col("orr").is_between(day(sc.period.start), day(sc.period.end))
     )
@@ -365,7 +365,7 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     Classes: 0 h, ]0, 5[, [5, 10[, [10, 15[, [15, 20[, 20 h or more. Columns: group, classe,
     semaines, part."""
     groups = groups or [sc.pilot, "Reste du département"]
-    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    membership = sc.membership_of(groups)
     has = perturbation.keyed(membership)
     ck = perturbation.ck
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
@@ -443,7 +443,7 @@ HOURS_BY_ACTIVITY_PROTECTION = Protection(
 def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     """Mean hours per eligible beneficiary-week by activity type, per group."""
     groups = groups or [sc.pilot, "Reste du département"]
-    membership = sc.membership.filter(pl.col("group").is_in(groups))
+    membership = sc.membership_of(groups)
     has = perturbation.keyed(membership)
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
     # the typed weekly hours are scanned lazily from the snapshot's cache: only the rows of
@@ -471,7 +471,7 @@ def hours_by_activity(sc: Scope, groups: list[str] | None = None) -> pl.DataFram
 def by_attribute(sc: Scope, column: str, families: tuple[str, ...]) -> pl.DataFrame:
     """Indicators of ``families`` with people grouped by an attribute (e.g. the first
     modalité) instead of territory, within the pilot and the rest: group = "side · value"."""
-    membership = sc.membership.filter(pl.col("group").is_in([sc.pilot, "Reste du département"]))
+    membership = sc.membership_of([sc.pilot, "Reste du département"])
     values = sc.people.select("pid", pl.col(column).fill_null("non_renseigne").alias("v"))
     keys = [c for c in (perturbation.RKEY, perturbation.FKEY) if c in membership.columns]
     mem = membership.join(values, on="pid").select(
@@ -664,13 +664,13 @@ def stock_series(sc: Scope, months: list[dt.date]) -> pl.DataFrame:
 
 def scope_delays(sc: Scope, groups: Sequence[str]) -> pl.DataFrame:
     """Per-person delays (cohort C oriented by S) of the people of ``groups``."""
-    membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
+    membership = sc.membership_of(groups)
     return delays_by_group(sc.people, membership, sc.period, sc.s)
 
 
 def organisme_shares(sc: Scope, groups: Sequence[str]) -> pl.DataFrame:
     """Shares of the first organisme référent (cohort C oriented by S) for ``groups``."""
-    membership = sc.membership.filter(pl.col("group").is_in(list(groups)))
+    membership = sc.membership_of(groups)
     return first_orientation_shares(sc.people, membership, sc.period, sc.s, groups=groups)
 
 

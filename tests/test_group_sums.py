@@ -68,6 +68,14 @@ def test_cells_equal_the_join(
     ).sort(keys)
     want = _by_join(frame, membership, keyed, column)
     assert got.select(want.columns).equals(want)
+    # restricted to some groups: the decomposition taken over from the whole membership's
+    subset = sorted(set(membership["group"].to_list()))[::2]
+    restricted = base.restrict(membership, subset)
+    got = base.group_sums(
+        frame, restricted, {"y": pl.col("y"), "h": pl.col("h")}, keyed=("y",), by=column
+    ).sort(keys)
+    want = _by_join(frame, membership.filter(pl.col("group").is_in(subset)), keyed, column)
+    assert got.select(want.columns).equals(want)
     # the decomposition applies but to an empty membership or a repeated pair
     assert (base._cells(membership) is None) == (not pairs or repeated)
 
