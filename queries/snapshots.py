@@ -503,9 +503,12 @@ class Snapshot:
 
         ``name`` must say everything the arrays depend on besides the snapshot (the
         builder's code version, its parameters); it is a file name (letters, digits, ``.``,
-        ``_``, ``-``). The files live under the cache's fingerprint, so a rebuilt snapshot
-        never reads another's. A missing, unreadable or partial entry is built again; a
-        read-only data directory only loses the speed-up."""
+        ``_``, ``-``); its last ``-`` field is the entry's version (a digest of the code and
+        parameters), the rest its family: a new entry replaces the other versions of its
+        family for this snapshot on disk (the arrays of an earlier code, the record keys of a
+        former secret), so upgrades never pile up copies. The files live under the cache's
+        fingerprint, so a rebuilt snapshot never reads another's. A missing, unreadable or
+        partial entry is built again; a read-only data directory only loses the speed-up."""
         if not _DERIVED_NAME.fullmatch(name):
             raise ValueError(f"derived array name {name!r}: letters, digits, '.', '_', '-'")
         with self._derived_lock:
@@ -560,6 +563,12 @@ class Snapshot:
         except OSError as exc:
             log.warning("cannot keep derived arrays %s of snapshot %s: %s", name, self.date, exc)
             shutil.rmtree(tmp, ignore_errors=True)
+            return
+        # the family's other versions (a process still mapping them keeps its pages)
+        family = folder.name.rsplit("-", 1)[0]
+        for other in folder.parent.glob(f"{family}-*"):
+            if other != folder and other.name.rsplit("-", 1)[0] == family:
+                shutil.rmtree(other, ignore_errors=True)
 
     @cached_property
     def activites(self) -> pl.DataFrame:
