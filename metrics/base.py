@@ -327,10 +327,7 @@ def _build_cells(membership: pl.DataFrame) -> _Cells | None:
     mask = np.bincount(pid, weights=np.ldexp(1.0, code), minlength=size)
     rows = np.bincount(pid, minlength=size)
     masks = mask.astype(np.int64)
-    bits = np.zeros(size, dtype=np.int64)
-    for g in range(len(groups)):
-        bits += (masks >> g) & 1
-    if not np.array_equal(bits, rows):  # a (pid, group) pair repeated
+    if not np.array_equal(np.bitwise_count(masks), rows):  # a (pid, group) pair repeated
         return None
     rkey = None
     if perturbation.RKEY in membership.columns:
@@ -339,7 +336,9 @@ def _build_cells(membership: pl.DataFrame) -> _Cells | None:
         rkey[pid] = keys
         if not np.array_equal(np.bincount(pid, weights=keys, minlength=size), rkey * rows):
             return None
-    distinct, cell_of = np.unique(masks, return_inverse=True)
+    # the distinct masks (few), then each pid's among them by binary search
+    distinct = np.sort(pl.Series(masks).unique().to_numpy())
+    cell_of = np.searchsorted(distinct, masks)
     if distinct[0] != 0:  # cell 0 is « in no group » (pids absent from the membership)
         distinct = np.concatenate(([0], distinct))
         cell_of = cell_of + 1
