@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "benchmarks" / "data" / "national"
 DEPARTEMENT = ROOT / "sample_data"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+SAVED = ROOT / "benchmarks" / "data" / "results.json"  # the last run's measures (--rewrite)
 PERIOD = ("2023-05-11", "2024-12-31")
 # a filter change: each run picks a territory not seen before (a cache miss, as for a user)
 FILTERS = ["Thiérache", "Chaunois", "Soissonnais", "Sud de l'Aisne", "Saint-Quentinois"]
@@ -619,13 +620,13 @@ BROWSER_TEXT = (
 )
 
 
-def write_results(res: dict, runs: int) -> None:
+def write_results(res: dict, runs: int, measured: str, machine_text: str) -> None:
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
+        f"Measured {measured} UTC by `make bench` "
         f"(`python -m benchmarks.run`), medians of {runs} runs.",
-        f"Machine: {machine()}.",
+        f"Machine: {machine_text}.",
         "",
         "## Summary against the targets",
         "",
@@ -738,6 +739,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only the Chromium measures: printed and written to "
         "benchmarks/data/browser_<data set>.json (RESULTS.md untouched)",
     )
+    p.add_argument(
+        "--rewrite",
+        action="store_true",
+        help=f"write {RESULTS.name} again from the last run's measures ({SAVED.name}): "
+        "its text updated, nothing measured",
+    )
     p.add_argument("--pages-of", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -745,6 +752,11 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--runs must be at least 3 (medians)")
     if args.pages_of:
         pages_worker(args.pages_of, args.runs, args.json)
+        return 0
+    if args.rewrite:
+        saved = json.loads(SAVED.read_text(encoding="utf-8"))
+        write_results(saved["results"], saved["runs"], saved["measured"], saved["machine"])
+        print(f"[bench] written {RESULTS} from {SAVED}")
         return 0
     sets = {"departement": (DEPARTEMENT, None)}
     if not args.skip_national:
@@ -770,7 +782,10 @@ def main(argv: list[str] | None = None) -> int:
         res[name]["browser"] = bench_browser(name, path, args.runs)
     if args.browser_only:
         return 0
-    write_results(res, args.runs)
+    measured = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
+    saved = {"results": res, "runs": args.runs, "measured": measured, "machine": machine()}
+    write_results(res, args.runs, measured, saved["machine"])
+    SAVED.write_text(json.dumps(saved, ensure_ascii=False, default=str), encoding="utf-8")
     print(f"[bench] written {RESULTS}")
     return 0
 
