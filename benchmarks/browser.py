@@ -3,8 +3,9 @@ by Debian's headless Chromium through Playwright (``python -m benchmarks.run`` r
 ``python -m benchmarks.run --browser-only``).
 
 For each run, a fresh server (``tests.browser_support.start_server``: the snapshot cache on
-disk, nothing in memory; whether that cache is fresh is checked and recorded) and a fresh
-Chromium (viewport 1440×1000, locale fr-FR):
+disk, nothing in memory; whether that cache is fresh is checked and recorded; the bench's one
+secret of the record keys, ``BENCH_SECRET``, kept from run to run as a production server
+keeps its own) and a fresh Chromium (viewport 1440×1000, locale fr-FR):
 
 - first visitor: ``page.goto(base + "/")`` of a new session, the demo's starting role
   (direction), until the page is done (below); whether « Calcul en cours… » was shown;
@@ -49,6 +50,10 @@ from typing import Any
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.pages import PAGES
+
+# the secret of the record keys of every server and AppTest run of the bench (outside the
+# data sets, made at first use), as one production server keeps its own
+BENCH_SECRET = Path(__file__).resolve().parent / "data" / "cle_enregistrements.bin"
 
 HOME = PAGES[0].title
 ROLE_LABEL = "Évaluateur"
@@ -455,7 +460,9 @@ def one_run(api, data_dir: Path, timeout_s: float) -> dict[str, Any]:  # type: i
             flush=True,
         )
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
-        proc, base = start_server(data_dir, Path(tmp) / "streamlit.log")
+        # the bench's one secret file, kept from run to run as a production server keeps
+        # its own: the record keys are those stored with the snapshot, not hashed anew
+        proc, base = start_server(data_dir, Path(tmp) / "streamlit.log", BENCH_SECRET)
         browser = api.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
         )

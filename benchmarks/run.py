@@ -192,6 +192,9 @@ def pages_worker(data_dir: Path, runs: int, out: Path) -> None:
     logging.disable(logging.WARNING)
     os.environ["RSA_DATA_DIR"] = str(data_dir)
     os.environ["RSA_AUDIT_LOG"] = str(ROOT / "benchmarks" / "data" / "audit.jsonl")
+    from benchmarks.browser import BENCH_SECRET
+
+    os.environ["RSA_RECORD_KEY_FILE"] = str(BENCH_SECRET)  # the browser's servers' too
     import streamlit as st
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest

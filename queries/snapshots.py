@@ -504,11 +504,12 @@ class Snapshot:
         ``name`` must say everything the arrays depend on besides the snapshot (the
         builder's code version, its parameters); it is a file name (letters, digits, ``.``,
         ``_``, ``-``); its last ``-`` field is the entry's version (a digest of the code and
-        parameters), the rest its family: a new entry replaces the other versions of its
-        family for this snapshot on disk (the arrays of an earlier code, the record keys of a
-        former secret), so upgrades never pile up copies. The files live under the cache's
-        fingerprint, so a rebuilt snapshot never reads another's. A missing, unreadable or
-        partial entry is built again; a read-only data directory only loses the speed-up."""
+        parameters), the rest its family: a new entry leaves on disk only itself and the
+        latest other version of its family for this snapshot (the arrays of earlier code, the
+        record keys of former secrets go), so upgrades never pile up copies. The files live
+        under the cache's fingerprint, so a rebuilt snapshot never reads another's. A
+        missing, unreadable or partial entry is built again; a read-only data directory only
+        loses the speed-up."""
         if not _DERIVED_NAME.fullmatch(name):
             raise ValueError(f"derived array name {name!r}: letters, digits, '.', '_', '-'")
         with self._derived_lock:
@@ -564,11 +565,17 @@ class Snapshot:
             log.warning("cannot keep derived arrays %s of snapshot %s: %s", name, self.date, exc)
             shutil.rmtree(tmp, ignore_errors=True)
             return
-        # the family's other versions (a process still mapping them keeps its pages)
+        # the family's older versions but the latest other one (two deployments or code
+        # versions taking turns keep theirs; a process still mapping one keeps its pages)
         family = folder.name.rsplit("-", 1)[0]
-        for other in folder.parent.glob(f"{family}-*"):
-            if other != folder and other.name.rsplit("-", 1)[0] == family:
-                shutil.rmtree(other, ignore_errors=True)
+        others = [
+            p
+            for p in folder.parent.glob(f"{family}-*")
+            if p != folder and p.name.rsplit("-", 1)[0] == family
+        ]
+        others.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for other in others[DERIVED_VERSIONS_KEPT - 1 :]:
+            shutil.rmtree(other, ignore_errors=True)
 
     @cached_property
     def activites(self) -> pl.DataFrame:
@@ -837,6 +844,7 @@ def _read_cache(folder: Path, key: str, data_dir: str, snapshot: dt.date) -> Sna
 
 TYPED_HOURS = "heures_type_semaine"  # cached, then scanned lazily (Snapshot.heures_type_semaine)
 DERIVED_DIR = "derived"  # Snapshot.derived's arrays, inside a snapshot's cache folder
+DERIVED_VERSIONS_KEPT = 2  # versions of a derived family kept on disk per snapshot
 _DERIVED_NAME = re.compile(r"[A-Za-z0-9_.-]{1,160}")
 
 

@@ -87,15 +87,20 @@ def server(playwright_api, small_sample: Path, tmp_path_factory) -> Iterator[str
         stop_server(proc)
 
 
-def start_server(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start_server(
+    data_dir: Path, log_path: Path, record_key_file: Path | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start ``streamlit run app.py`` on a free local port over ``data_dir`` and wait until
-    it is healthy (RuntimeError with the log's tail otherwise). Returns (process, base URL)."""
+    it is healthy (RuntimeError with the log's tail otherwise). Returns (process, base URL).
+    The server's secret of the record keys is ``record_key_file`` (default: its own, new,
+    next to its log)."""
     port = _free_port()
+    secret = record_key_file or log_path.parent / "cle_enregistrements.bin"
     env = {
         **os.environ,
         "RSA_DATA_DIR": str(data_dir),
         # the server's own secret and audit log, next to its log (not the project's var/)
-        "RSA_RECORD_KEY_FILE": str(log_path.parent / "cle_enregistrements.bin"),
+        "RSA_RECORD_KEY_FILE": str(secret),
         "RSA_AUDIT_LOG": str(log_path.parent / "audit.jsonl"),
     }
     cmd = [

@@ -82,16 +82,21 @@ def test_an_unwritable_cache_only_loses_the_speed_up(data_dir: Path) -> None:
     assert build.calls == 2  # nothing kept on disk: built by each load
 
 
-def test_a_new_version_replaces_the_others_of_its_family(data_dir: Path) -> None:
+def test_a_new_version_leaves_only_the_latest_other_of_its_family(data_dir: Path) -> None:
     snap = _load(data_dir)
     snap.derived("demo-v1", Builder(1))
     snap.derived("other-v1", Builder(1))
-    snap.derived("demo-v2", Builder(2))  # the same family, another code version
-    names = sorted(p.name.split("-", 1)[1] for p in (_cache(data_dir) / DERIVED_DIR).iterdir())
-    assert names == ["demo-v2", "other-v1"]
+    snap.derived("demo-v2", Builder(2))  # the same family, another code version or secret
+    snap.derived("demo-v3", Builder(3))
+
+    def names() -> list[str]:
+        return sorted(p.name.split("-", 1)[1] for p in (_cache(data_dir) / DERIVED_DIR).iterdir())
+
+    assert names() == ["demo-v2", "demo-v3", "other-v1"]
     build = Builder(1)
     assert _load(data_dir).derived("demo-v1", build)["a"].tolist() == [0, 1, 2, 3, 4]
-    assert build.calls == 1  # gone from disk: built again (and now replacing v2)
+    assert build.calls == 1  # gone from disk: built again, and v2 goes (v3 is the latest)
+    assert names() == ["demo-v1", "demo-v3", "other-v1"]
 
 
 def test_a_name_is_a_plain_file_name(data_dir: Path) -> None:
@@ -163,7 +168,7 @@ def test_record_keys_are_kept_under_their_secret(
     assert len(hashed) == 2  # a new secret: its own keys, hashed (persons and households)
     assert not other["rkey"].equals(plain["rkey"])
     names = [p.name for p in (_cache(data_dir) / DERIVED_DIR).iterdir()]
-    assert sum("record-keys-" in n for n in names) == 1  # the former secret's keys removed
+    assert sum("record-keys-" in n for n in names) == 2  # the latest two secrets' keys
     assert not any("secret" in n for n in names)
     subset = persons(later).head(50)  # another person frame: never the stored keys
     keyed = perturbation.with_record_keys(subset, b"secret-one", later.derived)
