@@ -92,12 +92,12 @@ def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     )
 
 
-@st.cache_resource(max_entries=2, show_spinner="Sélection des bénéficiaires de la vue…")
+@st.cache_resource(max_entries=1, show_spinner="Sélection des bénéficiaires de la vue…")
 def _scope(view: View, level: str = "territoire") -> engine.Scope:
     """The scope of a view, shared by every table of the view and every session: its
     filtered people, group membership (with its cell decomposition) and employment flags
-    are computed once per view, not once per table (two views kept, the current and the
-    previous: the tables themselves are cached, and a national scope holds ≈ 0.2 GB)."""
+    are computed once per view, not once per table (the current view's only: the tables
+    themselves are cached, and a national scope holds ≈ 0.25 GB)."""
     snap = snapshot(view.data_dir, view.date)
     return engine.scope(
         snap,
