@@ -25,6 +25,35 @@ def _by_join(events: pl.DataFrame, window: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+MONDAY = 19_358  # 2023-01-02
+
+
+def _random_events(
+    seed: int, people: int, weeks: int, density: float, values: list[float]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Random weekly events (pid, w, h; shuffled: the index sorts what it is given) and one
+    window of Mondays per person (pid, lo, hi; some empty: hi < lo)."""
+    rng = np.random.default_rng(seed)
+    grid = [(p, MONDAY + 7 * k) for p in range(people) for k in range(weeks)]
+    keep = rng.random(len(grid)) < density
+    rows = [g for g, k in zip(grid, keep, strict=True) if k]
+    events = pl.DataFrame(
+        {
+            "pid": [p for p, _ in rows],
+            "w": [w for _, w in rows],
+            "h": rng.choice(values, len(rows)).tolist(),
+        },
+        schema={"pid": pl.Int64, "w": pl.Int32, "h": pl.Float64},
+    ).sample(fraction=1.0, shuffle=True, seed=seed)
+    lo = MONDAY + 7 * rng.integers(-2, weeks, people)
+    hi = lo + 7 * rng.integers(-1, weeks, people)
+    window = pl.DataFrame(
+        {"pid": list(range(people)), "lo": lo.tolist(), "hi": hi.tolist()},
+        schema={"pid": pl.Int64, "lo": pl.Int32, "hi": pl.Int32},
+    )
+    return events, window
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -37,28 +66,8 @@ def test_window_sums_equal_the_join(
     seed: int, people: int, weeks: int, density: float, quarters: bool
 ) -> None:
     """Hours in whole quarters (summed as exact integers) or not (summed within the person)."""
-    rng = np.random.default_rng(seed)
-    monday = 19_358  # 2023-01-02
-    grid = [(p, monday + 7 * k) for p in range(people) for k in range(weeks)]
-    keep = rng.random(len(grid)) < density
-    rows = [g for g, k in zip(grid, keep, strict=True) if k]
-    events = pl.DataFrame(
-        {
-            "pid": [p for p, _ in rows],
-            "w": [w for _, w in rows],
-            "h": rng.choice(
-                [0.5, 3.0, 7.25, 14.5, 15.0, 22.75, 40.0] if quarters else [0.1, 7.3, 15.0, 22.1],
-                len(rows),
-            ).tolist(),
-        },
-        schema={"pid": pl.Int64, "w": pl.Int32, "h": pl.Float64},
-    ).sample(fraction=1.0, shuffle=True, seed=seed)  # the index sorts what it is given
-    lo = monday + 7 * rng.integers(-2, weeks, people)
-    hi = lo + 7 * rng.integers(-1, weeks, people)  # some windows empty (hi < lo)
-    window = pl.DataFrame(
-        {"pid": list(range(people)), "lo": lo.tolist(), "hi": hi.tolist()},
-        schema={"pid": pl.Int64, "lo": pl.Int32, "hi": pl.Int32},
-    )
+    values = [0.5, 3.0, 7.25, 14.5, 15.0, 22.75, 40.0] if quarters else [0.1, 7.3, 15.0, 22.1]
+    events, window = _random_events(seed, people, weeks, density, values)
     index = intensity.event_index(
         events, "w", {"y15": (pl.col("h") >= 15).cast(pl.Int64), "hours": pl.col("h")}
     )
@@ -125,26 +134,9 @@ def test_window_month_sums_equal_the_join(
 ) -> None:
     """Per person and calendar month of the Monday: the events inside the person's window,
     counted and summed, as the join of the events with the windows grouped by month."""
-    rng = np.random.default_rng(seed)
-    monday = 19_358  # 2023-01-02
-    grid = [(p, monday + 7 * k) for p in range(people) for k in range(weeks)]
-    keep = rng.random(len(grid)) < density
-    rows = [g for g, k in zip(grid, keep, strict=True) if k]
     values = [0.5, 3.0, 15.0, 22.75] if quarters else [0.1, 7.3, 15.0, 22.1]
-    events = pl.DataFrame(
-        {
-            "pid": [p for p, _ in rows],
-            "w": [w for _, w in rows],
-            "h": rng.choice(values, len(rows)).tolist(),
-        },
-        schema={"pid": pl.Int64, "w": pl.Int32, "h": pl.Float64},
-    ).sample(fraction=1.0, shuffle=True, seed=seed)
-    lo = monday + 7 * rng.integers(-2, weeks, people)
-    hi = lo + 7 * rng.integers(-1, weeks, people)
-    window = pl.DataFrame(
-        {"pid": list(range(people)), "lo": lo.tolist(), "hi": hi.tolist()},
-        schema={"pid": pl.Int64, "lo": pl.Int32, "hi": pl.Int32},
-    ).sample(fraction=1.0, shuffle=True, seed=seed + 1)  # any order of the windows
+    events, window = _random_events(seed, people, weeks, density, values)
+    window = window.sample(fraction=1.0, shuffle=True, seed=seed + 1)  # any order of windows
     index = intensity.event_index(
         events, "w", {"y15": (pl.col("h") >= 15).cast(pl.Int64), "hours": pl.col("h")}
     )
