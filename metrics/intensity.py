@@ -265,6 +265,8 @@ def _run_sums(index: EventIndex, first: np.ndarray, end: np.ndarray) -> dict[str
     for name, p in index.prefix.items():
         sums = p[end] - p[first]
         out[name] = sums if index.scale[name] == 1.0 else sums * index.scale[name]
+    if not index.through:
+        return out
     some = end > first
     last = np.where(some, end - 1, 0)
     start = np.where(some, first, 0)
@@ -322,12 +324,15 @@ def window_month_sums(index: EventIndex, window: pl.DataFrame, at: str) -> pl.Da
         run_start = np.where(j == 0, first[owner], starts[np.maximum(inner - 1, 0)])
         last = j == count[owner] - 1
         run_end = np.where(last, end[owner], starts[np.minimum(inner, starts.shape[0] - 1)])
+        del inner, last  # tens of millions of rows nationally: not kept through the sums
         month = _months_of_days(index.keys[run_start] & (_SPAN - 1))
     else:  # a table of months (or no event at all): each row is one
         run_start = first[owner] + j
         run_end = run_start + 1
         month = (index.keys[run_start] & (_SPAN - 1)).astype(np.int32)
+    del j
     sums = _run_sums(index, run_start, run_end)
+    del run_start, run_end
     return pl.DataFrame(
         {
             "pid": window["pid"].gather(owner),
