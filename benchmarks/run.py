@@ -329,11 +329,12 @@ machine, the commit before them (162d599) against this one, in the same conditio
   proxy compressing and caching the static files, and the browser on the user's machine.
 - **Peak memory (6.89 GB; target 6 GB).** Measured with a scope cache of two views; it now
   keeps one (0.14 GB of peak instead of 0.28 GB in the AppTest measure). Against the commit
-  before this stop, the national Intensité page's process peaks at 6.35 GB instead of
-  5.89 GB: 0.14 GB the scope kept for the view, the rest the series' run arrays (≈ 11 M
-  rows × a few int64 columns) and the mapped month starts. What would meet it: the
-  record keys and cell codes as 8-bit columns (now Int64 in a 6 M-row membership), and
-  the series' run arrays freed as they are summed.
+  before this stop, the national Intensité page's process peaks at 6.23 GB instead of
+  5.89 GB (6.35 GB before the series freed their run arrays as they are summed, after this
+  run): 0.14 GB the scope kept for the view, the rest the series' run arrays (≈ 11 M rows
+  × a few int64 columns) and the mapped month starts. What would meet it: the record keys
+  and cell codes as 8-bit columns (now Int64 in a 6 M-row membership) and 32-bit run
+  arrays.
 - **Met:** the report's ratio to the DuckDB floor (6.6×), the département cached report
   (1.32 s), every national page's revisit, and the filter change on three pages of eight in
   the département (Cohortes, Qualité, Méthodologie).
