@@ -252,8 +252,8 @@ def count_by_group(
 ) -> pl.DataFrame:
     """Per group: n = people satisfying ``den``, k = those also satisfying ``num`` (with
     their cell keys when the membership carries record keys)."""
-    rows = flags.filter(den).select("pid", num.fill_null(False).alias("hit"), one=pl.lit(1))
-    sums = {"k": pl.col("hit"), "n": pl.col("one")}  # n: the people, with their cell key
+    rows = flags.filter(den).select("pid", num.fill_null(False).alias("hit"))
+    sums = {"k": pl.col("hit"), "n": pl.lit(1)}  # n: the people, with their cell key
     return group_sums(rows, membership, sums, keyed=("k", "n")).drop("rows")
 
 

@@ -287,9 +287,9 @@ def _months_of_days(days: np.ndarray) -> np.ndarray:
     if days.size == 0:
         return np.zeros(0, dtype=np.int32)
     low = int(days.min())
-    span = np.arange(low, int(days.max()) + 1, dtype=np.int64)
-    table = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    return table.astype(np.int32)[days - low]
+    span = pl.int_range(low, int(days.max()) + 1, eager=True).to_frame("d")
+    table = span.select(month_index(pl.col("d")).alias("d"))["d"].to_numpy().astype(np.int32)
+    return table[days - low]
 
 
 def window_month_sums(index: EventIndex, window: pl.DataFrame, at: str) -> pl.DataFrame:

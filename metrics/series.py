@@ -12,18 +12,21 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from metrics import intensity, perturbation, professionals, registry, survival
+from metrics import perturbation, professionals, registry, survival
 from metrics.base import day, group_sums, to_date, with_keys
 from metrics.disclosure import Protection
 from metrics.employment import employment_indicators
 from metrics.engine import Scope
 from metrics.intensity import (
+    EventIndex,
     contacts_index,
     eligible_months,
     eligible_weeks,
     hours_index,
     in_window,
     meetings_index,
+    monday_on_or_after,
+    monday_on_or_before,
     month_index,
     ratio_from_sums,
     window_month_sums,
@@ -80,6 +83,11 @@ def by_entry_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFrame:
     )
 
 
+def _month_start(m: pl.Expr) -> pl.Expr:
+    """The first day of month index m (:func:`month_index`'s inverse)."""
+    return pl.date(m // 12, m % 12 + 1, 1)
+
+
 def _mondays(lo: pl.Series | None, hi: pl.Series | None, m: pl.Series) -> pl.Series:
     """Mondays of month index m inside the window of Mondays [lo, hi] (0 when none);
     without a window, every Monday of the month. Looked up in a table of the months."""
@@ -87,11 +95,11 @@ def _mondays(lo: pl.Series | None, hi: pl.Series | None, m: pl.Series) -> pl.Ser
     if months.size == 0:
         return pl.Series("n", [], dtype=pl.Int32)
     low = int(months.min())
-    span = np.arange(low, int(months.max()) + 2, dtype=np.int64) - 1970 * 12
-    starts = span.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    first = starts[:-1] + (7 - (starts[:-1] + 3) % 7) % 7  # first Monday on or after
-    ends = starts[1:] - 1
-    last = ends - (ends + 3) % 7  # last Monday on or before
+    span = pl.int_range(low, int(months.max()) + 2, eager=True)  # one past the last month
+    day_one = _month_start(pl.col("m")).cast(pl.Int32).alias("m")
+    starts = span.to_frame("m").select(day_one)["m"].to_numpy()
+    first = monday_on_or_after(starts[:-1])
+    last = monday_on_or_before(starts[1:] - 1)  # of the month's last day
     a, b = first[months - low], last[months - low]
     if lo is not None and hi is not None:
         a = np.maximum(a, lo.cast(pl.Int64).to_numpy())
@@ -109,8 +117,8 @@ def _full_months(w: pl.DataFrame, a: str, b: str, membership: pl.DataFrame) -> p
 
     def changes(month: pl.Expr, sign: int) -> pl.DataFrame:
         # the people whose window starts (+1) or has ended (−1) at a month, per group
-        rows = ev.select("pid", month.alias("m"), one=pl.lit(1))
-        sums = group_sums(rows, membership, {"d": pl.col("one")}, ("d",), by="m")
+        rows = ev.select("pid", month.alias("m"))
+        sums = group_sums(rows, membership, {"d": pl.lit(1)}, ("d",), by="m")
         return sums.select(
             "group",
             pl.col("m").cast(pl.Int32),
@@ -164,7 +172,7 @@ def _clustered_month_rows(key: str, agg: pl.DataFrame, share: bool) -> pl.DataFr
             }
         )
         .with_columns(pl.col(c).fill_nan(None) for c in ("value", "ci_low", "ci_high"))
-        .with_columns(pl.date(m // 12, m % 12 + 1, 1).alias("month"))
+        .with_columns(_month_start(m).alias("month"))
         .drop("m")
     )
     return with_keys(rows, agg, {"numerator": "sy", "denominator": "sn"})
@@ -201,7 +209,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     bounds = weeks.select("pid", "lo", "hi")
     snap = sc.snapshot
 
-    def by_month(index: intensity.EventIndex) -> pl.DataFrame:
+    def by_month(index: EventIndex) -> pl.DataFrame:
         rows = window_month_sums(index, bounds, "w")
         return rows.with_columns(_mondays(rows["lo"], rows["hi"], rows["m"]))
 

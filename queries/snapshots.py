@@ -568,13 +568,15 @@ class Snapshot:
         # the family's older versions but the latest other one (two deployments or code
         # versions taking turns keep theirs; a process still mapping one keeps its pages)
         family = folder.name.rsplit("-", 1)[0]
-        others = [
-            p
-            for p in folder.parent.glob(f"{family}-*")
-            if p != folder and p.name.rsplit("-", 1)[0] == family
-        ]
-        others.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for other in others[DERIVED_VERSIONS_KEPT - 1 :]:
+        try:  # another process may be pruning the same family: what it removed is gone
+            others = []
+            for p in folder.parent.glob(f"{family}-*"):
+                if p != folder and p.name.rsplit("-", 1)[0] == family:
+                    others.append((p.stat().st_mtime_ns, p))
+        except OSError:
+            return
+        others.sort(reverse=True)
+        for _, other in others[DERIVED_VERSIONS_KEPT - 1 :]:
             shutil.rmtree(other, ignore_errors=True)
 
     @cached_property
