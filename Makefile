@@ -28,10 +28,11 @@ run: sample
 	$(VENV)/bin/streamlit run app.py
 
 # The fast group first, then the slower one (browser with axe at two widths, simulations):
-# both always run.
+# both always run, each spread over two worker processes (pytest-xdist; tests share no
+# state: each makes its data, cache and server port in its own temporary directory).
 test: install
-	$(PY) -m pytest -q -m "not slow"
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -m "not slow" -n 2
+	$(PY) -m pytest -q -m slow -n 2
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -172,6 +172,33 @@ def wait_script_done(page) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+# The page is drawn: the script has finished, no placeholder or spinner is left, « Calcul en
+# cours… » is gone and every Plotly chart holds its drawn SVG (benchmarks/browser.py waits
+# for the same state to time what a user sees).
+_DRAWN = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  if (document.querySelector(
+    '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"], [data-testid="stSpinner"]'
+  )) return false;
+  const badge = document.getElementById("rsa-running");
+  if (badge && badge.textContent.trim()) return false;
+  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+    if (!c.querySelector(".js-plotly-plot .main-svg")) return false;
+  }
+  return true;
+}
+"""
+
+
+def wait_drawn(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page is drawn (see ``_DRAWN``), then for two animation frames so that
+    Plotly's last layout pass has landed."""
+    page.wait_for_function(_DRAWN, timeout=PAGE_S * 1000, polling=100)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def open_sidebar(page) -> None:  # type: ignore[no-untyped-def]
     """On a phone the sidebar starts collapsed: open it."""
     sidebar = page.locator('[data-testid="stSidebar"]')
