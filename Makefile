@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= sample_data
 
-.PHONY: install sample run test lint format bench screenshots clean-sample
+.PHONY: install sample warm run test lint format bench screenshots clean-sample
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ required"'
@@ -21,8 +21,14 @@ sample: install
 	@if [ -f $(DATA_DIR)/donnees_synthetiques.json ] && ls $(DATA_DIR)/snapshots 2>/dev/null | grep -q snapshot_date; then \
 		echo "Sample snapshots already in $(DATA_DIR)/snapshots"; \
 	else \
-		$(PY) -m sample_data.generate --out $(DATA_DIR); \
+		$(PY) -m sample_data.generate --out $(DATA_DIR) && \
+		$(PY) -m dashboard.warmup --data-dir $(DATA_DIR); \
 	fi
+
+# Prepare the latest snapshot of DATA_DIR for its first visitor (the default view's tables
+# of every page, kept with the snapshot's cache): run it when a new extract arrives.
+warm: install
+	$(PY) -m dashboard.warmup --data-dir $(DATA_DIR)
 
 run: sample
 	$(VENV)/bin/streamlit run app.py

@@ -9,7 +9,8 @@ and kept), it measures, as medians of ``--runs`` runs (default 3):
 - a floor: DuckDB scanning just the columns the report reads (every column it validates,
   classifies and computes from), and the report's ratio to it;
 - every page of the app run server-side through Streamlit's AppTest (the data functions behind
-  the page and the building of its figures): cold (nothing cached in memory), with default
+  the page and the building of its figures): cold (nothing cached in memory, every table
+  computed), cold in a restarted server (the default view's tables kept on disk), with default
   filters, and after a territory filter change (computed tables not cached, loaded snapshot
   kept): the « filter change » server time;
 - the peak memory of each process;
@@ -196,20 +197,14 @@ def pages_worker(data_dir: Path, runs: int, out: Path) -> None:
 
     os.environ["RSA_RECORD_KEY_FILE"] = str(BENCH_SECRET)  # the browser's servers' too
     import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
     import config
     from dashboard.pages import PAGES
+    from dashboard.warmup import like_the_server
 
     config.get_config.cache_clear()
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:  # as a server: app.py runs every time
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init  # type: ignore[method-assign]
+    like_the_server().__enter__()  # as a server: app.py runs every time (for this process)
 
     def page_run(file: str, params: dict) -> float:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
@@ -231,20 +226,28 @@ def pages_worker(data_dir: Path, runs: int, out: Path) -> None:
             fallbacks.append(file)
             return wall
 
+    from benchmarks.browser import drop_kept_tables
+
     results = {}
     fallbacks: list[str] = []
     for page in PAGES:
-        cold, default, filtered = [], [], []
-        for _ in range(runs):
+        cold, restart, default, filtered = [], [], [], []
+        for _ in range(runs):  # every table computed (the kept tables removed)
+            drop_kept_tables(data_dir)
             st.cache_data.clear()
             st.cache_resource.clear()
             cold.append(page_run(page.file, {}))
+        for _ in range(runs):  # a restarted server: the default view's tables kept on disk
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            restart.append(page_run(page.file, {}))
         for _ in range(runs):  # everything computed once already: a revisit
             default.append(page_run(page.file, {}))
         for i in range(runs):  # a territory not chosen before: its tables are computed
             filtered.append(page_run(page.file, {"territoire": [FILTERS[i % len(FILTERS)]]}))
         results[page.title] = {
             "cold_s": statistics.median(cold),
+            "restart_s": statistics.median(restart),
             "default_s": statistics.median(default),
             "filter_s": statistics.median(filtered),
         }
@@ -415,6 +418,16 @@ def summary_rows(name: str, r: dict) -> list[tuple[str, str, str, bool]]:
                 s < t["page_cold"],
             )
         )
+    if pages and "page_cold" in t and all("restart_s" in p for p in pages.values()):
+        title, s = slowest({k: p["restart_s"] for k, p in pages.items()})
+        rows.append(
+            (
+                "a page opened cold by a restarted server (tables kept), server time, slowest",
+                f"{fmt_s(s)} ({title})",
+                f"< {t['page_cold']:g} s",
+                s < t["page_cold"],
+            )
+        )
     if pages and "filter" in t:
         title, s = slowest({k: p["filter_s"] for k, p in pages.items()})
         rows.append(
@@ -430,13 +443,24 @@ def summary_rows(name: str, r: dict) -> list[tuple[str, str, str, bool]]:
         shown = f"« Calcul en cours… » shown in {first['progress_runs']}/{browser['runs']} run(s)"
         rows.append(
             (
-                "Chromium: first page of a new session, first visitor",
+                "Chromium: first page of a new session, first visitor (restarted server)",
                 f"{fmt_s(first['s'])}; {shown}",
                 f"< {t['browser_first']:g} s"
                 + (", with « Calcul en cours… »" if name == "departement" else ""),
                 first["s"] < t["browser_first"] and (first["progress"] or name != "departement"),
             )
         )
+        computed = browser.get("computed")
+        if computed:
+            s = computed["first_visitor"]["s"]
+            rows.append(
+                (
+                    "Chromium: first page of a new extract's first visitor (tables computed)",
+                    fmt_s(s),
+                    f"< {t['browser_first']:g} s",
+                    s < t["browser_first"],
+                )
+            )
         if "browser_next" in t:
             rows.append(
                 (
@@ -447,8 +471,14 @@ def summary_rows(name: str, r: dict) -> list[tuple[str, str, str, bool]]:
                 )
             )
         if "browser_switch" in t:
-            for kind, key in (("first visit", "switch_first"), ("revisit", "switch_revisit")):
-                title, s = slowest({k: m["s"] for k, m in browser[key].items()})
+            cases = [
+                ("first visit", browser, "switch_first"),
+                ("revisit", browser, "switch_revisit"),
+            ]
+            if computed:
+                cases.append(("first visit, tables computed", computed, "switch_first"))
+            for kind, b, key in cases:
+                title, s = slowest({k: m["s"] for k, m in b[key].items()})
                 rows.append(
                     (
                         f"Chromium: page switch ({kind}), slowest page",
@@ -458,15 +488,19 @@ def summary_rows(name: str, r: dict) -> list[tuple[str, str, str, bool]]:
                     )
                 )
         if "browser_territoires" in t:
-            s = browser["switch_first"]["Comparaison territoriale"]["s"]
-            rows.append(
-                (
-                    "Chromium: Comparaison territoriale after a click (first visit)",
-                    fmt_s(s),
-                    f"< {t['browser_territoires']:g} s",
-                    s < t["browser_territoires"],
+            cases = [("first visit", browser)]
+            if computed:
+                cases.append(("first visit, tables computed", computed))
+            for kind, b in cases:
+                s = b["switch_first"]["Comparaison territoriale"]["s"]
+                rows.append(
+                    (
+                        f"Chromium: Comparaison territoriale after a click ({kind})",
+                        fmt_s(s),
+                        f"< {t['browser_territoires']:g} s",
+                        s < t["browser_territoires"],
+                    )
                 )
-            )
         if name == "national" and "filter" in t:
             title, s = slowest({k: m["s"] for k, m in browser["filters"].items()})
             rows.append(
@@ -545,6 +579,19 @@ def browser_lines(name: str, b: dict) -> list[str]:
         breakdown_row("first page, first visitor (role direction)", b["first_visitor"], runs)
     )
     lines.append(breakdown_row("first page, next visitor (new context)", b["next_visitor"], runs))
+    computed = b.get("computed")
+    if computed:
+        lines.append(
+            breakdown_row(
+                "first page, a new extract's first visitor (tables computed)",
+                computed["first_visitor"],
+                1,
+            )
+        )
+        lines += [
+            breakdown_row(f"first visit, tables computed · {t}", m, 1)
+            for t, m in computed["switch_first"].items()
+        ]
     lines.append(breakdown_row("evaluator role chosen (home page)", b["role_change"], runs))
     lines += [breakdown_row(f"first visit · {t}", m, runs) for t, m in first.items()]
     lines += [breakdown_row(f"revisit · {t}", m, runs) for t, m in again.items()]
@@ -593,8 +640,11 @@ def browser_lines(name: str, b: dict) -> list[str]:
 
 
 BROWSER_TEXT = (
-    "A fresh `streamlit run` server per run over the data set (its snapshot cache on disk, "
-    "nothing in memory), headless Chromium (/usr/bin/chromium, Playwright), viewport "
+    "A fresh `streamlit run` server per run over the data set (its snapshot cache on disk "
+    "with the default view's kept tables, as after a restart; nothing in memory), and one run "
+    "before them with the kept tables removed (a new extract's first visitor: every table "
+    "computed by that server; its first page and first visits are shown apart), headless "
+    "Chromium (/usr/bin/chromium, Playwright), viewport "
     "1440×1000, locale fr-FR, on the same 2 cores as the server. Time: from the start (the "
     "navigation's start for a first page, the release of the click otherwise, both clocked in "
     "the page) until the page is done: script state back to `notRunning` after a run, the "
@@ -678,20 +728,26 @@ def write_results(res: dict, runs: int, measured: str, machine_text: str) -> Non
                 "",
             ]
         lines += [
-            "| page | cold | default filters (revisit) | territory filter change |",
-            "|---|---|---|---|",
+            "| page | cold (tables computed) | cold, restarted server (tables kept) | "
+            "default filters (revisit) | territory filter change |",
+            "|---|---|---|---|---|",
         ]
         cold_t = TARGETS[name].get("page_cold")
         target = TARGETS[name].get("filter")
         for title, p in pages["pages"].items():
+            restart = s_ok(p["restart_s"], cold_t) if "restart_s" in p else "—"
             lines.append(
-                f"| {title} | {s_ok(p['cold_s'], cold_t)} | "
+                f"| {title} | {s_ok(p['cold_s'], cold_t)} | {restart} | "
                 f"{fmt_s(p['default_s'])} | {s_ok(p['filter_s'], target)} |"
             )
         lines.append("")
     lines += [
-        "Cold: nothing in memory (the snapshot read from its cache on disk, every table "
-        "computed). Default filters: the page revisited (its tables already computed). "
+        "Cold (tables computed): nothing in memory, the snapshot read from its cache on disk, "
+        "every table computed (the default view's kept tables removed first: the first visitor "
+        "after a new extract). Cold, restarted server: nothing in memory, the default view's "
+        "tables read from the snapshot's cache where the cold run kept them "
+        "(`Snapshot.kept_table`), as after a restart or in another server process. Default "
+        "filters: the page revisited (its tables already computed). "
         "Territory filter change: a territory not chosen before (each run another one of "
         f"{', '.join(FILTERS[:3])}), so the tables that depend on the filters are computed "
         "while the loaded snapshot and everything else stay cached, as in a live session — the "

@@ -10,11 +10,15 @@ CohortSpec, dates, tuples, strings). Every computation goes through one :func:`_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import Concatenate, ParamSpec
 
 import polars as pl
 import streamlit as st
@@ -45,10 +49,77 @@ from queries.snapshots import (
     latest_valid_snapshot,
     load_snapshot,
     snapshot_statuses,
+    source_digest,
 )
 from queries.snapshots import synthetic_marker as _synthetic_marker
 
 log = logging.getLogger(__name__)
+_ROOT = Path(__file__).resolve().parent.parent
+
+P = ParamSpec("P")
+
+# What decides a kept table besides the snapshot: the code of every module a table is
+# computed with (then the parameters and the secret, _tables_version)
+_TABLE_CODE = (
+    *sorted((_ROOT / "metrics").glob("*.py")),
+    _ROOT / "metrics" / "ptable.csv",
+    *sorted((_ROOT / "queries").glob("*.py")),
+    *sorted((_ROOT / "queries" / "sql").glob("*.sql")),
+    _ROOT / "config" / "__init__.py",
+    Path(__file__),
+)
+
+
+@cache
+def _tables_code() -> str:
+    return source_digest(*_TABLE_CODE)
+
+
+def _tables_version() -> str:
+    """The version of the kept tables (:func:`_kept`): a digest of the code that computes
+    them, of the evaluation parameters they depend on and of the record key secret (the
+    perturbation's cell keys are sums of record keys), never the secret itself."""
+    cfg = config()
+    parameters = {
+        "pilot": cfg.pilot,
+        "launch": cfg.launch.isoformat(),
+        "end": cfg.end.isoformat(),
+        "targets": dict(cfg.targets),
+        "references": dict(cfg.references),
+        "suppression_threshold": cfg.suppression_threshold,
+        "alpha": cfg.alpha,
+    }
+    h = hashlib.sha256(_tables_code().encode())
+    h.update(json.dumps(parameters, sort_keys=True).encode())
+    h.update(hashlib.sha256(b"rsa-kept-tables|" + record_key_secret(cfg)).digest())
+    return h.hexdigest()[:24]
+
+
+def is_default_view(view: View) -> bool:
+    """The view every session opens on: no filter, the default period of its snapshot."""
+    return view.filters == Filters() and view.period == default_period(config(), view.date)
+
+
+def _kept(
+    fn: Callable[Concatenate[View, P], pl.DataFrame],
+) -> Callable[Concatenate[View, P], pl.DataFrame]:
+    """The table of the default view kept with the snapshot's cache
+    (:meth:`queries.snapshots.Snapshot.kept_table`): a restarted server or the next
+    visitor's process reads it instead of computing it (the first page of a session, every
+    page opened cold, are these tables). Other views are computed (and cached in memory by
+    ``st.cache_data``) as before; the tables are raw, protected by the pages as always."""
+
+    @functools.wraps(fn)
+    def kept(view: View, *args: P.args, **kwargs: P.kwargs) -> pl.DataFrame:
+        if not is_default_view(view):
+            return fn(view, *args, **kwargs)
+        call = repr((args, sorted(kwargs.items())))
+        family = f"{fn.__name__}.{hashlib.sha256(call.encode()).hexdigest()[:16]}"
+        return snapshot(view.data_dir, view.date).kept_table(
+            f"{family}-{_tables_version()}", lambda: fn(view, *args, **kwargs)
+        )
+
+    return kept
 
 
 def config() -> Config:
@@ -110,12 +181,14 @@ def _scope(view: View, level: str = "territoire") -> engine.Scope:
 
 
 @st.cache_data(max_entries=64, show_spinner="Calcul des indicateurs…")
+@_kept
 def indicators(view: View, families: tuple[str, ...] | None = None, level: str = "territoire"):
     """Indicator table (with the internal var column) for the view."""
     return engine.indicators(_scope(view, level), families)
 
 
 @st.cache_data(max_entries=64, show_spinner="Comparaison du pilote et du reste du département…")
+@_kept
 def comparisons(view: View, perturbed: bool = False) -> pl.DataFrame:
     """Pilot versus rest tests, from the raw counts or (``perturbed``, for the aggregate
     roles) from the perturbed ones: a test on raw counts would give them back."""
@@ -174,7 +247,15 @@ def evaluation_view(view: View, raw: bool) -> View:
 
 @st.cache_data(max_entries=32, show_spinner="Différence de différences…")
 def did(view: View) -> list[dict]:
-    return engine.difference_in_differences(_scope(view), config().launch)
+    return json.loads(_did_json(view)["rows"][0])
+
+
+@_kept
+def _did_json(view: View) -> pl.DataFrame:
+    """The DiD rows (nested dicts of plain numbers) as JSON in a one-cell frame, so that
+    they are kept like the tables (Python's JSON gives every float back bit for bit)."""
+    rows = engine.difference_in_differences(_scope(view), config().launch)
+    return pl.DataFrame({"rows": [json.dumps(rows)]})
 
 
 def did_rows(view: View) -> list[dict]:
@@ -187,16 +268,19 @@ def did_rows(view: View) -> list[dict]:
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des séries par mois d'ouverture des droits…")
+@_kept
 def by_entry_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.by_entry_month(_scope(view), list(groups))
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul de l'intensité mois par mois…")
+@_kept
 def intensity_by_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.intensity_by_month(_scope(view), list(groups))
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des courbes d'orientation (Kaplan–Meier)…")
+@_kept
 def orientation_km(
     view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
 ) -> pl.DataFrame:
@@ -204,26 +288,31 @@ def orientation_km(
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des courbes de reprise d'emploi…")
+@_kept
 def employment_curves(view: View, groups: tuple[str, ...], durable: bool) -> pl.DataFrame:
     return series.employment_curves(_scope(view), list(groups), durable=durable)
 
 
 @st.cache_data(max_entries=32, show_spinner="Répartition des semaines par heures d'activité…")
+@_kept
 def hours_distribution(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_distribution(_scope(view), list(groups))
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des heures par type d'activité…")
+@_kept
 def hours_by_activity(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_by_activity(_scope(view), list(groups))
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des indicateurs par catégorie…")
+@_kept
 def by_attribute(view: View, column: str, families: tuple[str, ...]) -> pl.DataFrame:
     return series.by_attribute(_scope(view), column, families)
 
 
 @st.cache_data(max_entries=16, show_spinner="Calcul des personnes accompagnées par référent…")
+@_kept
 def caseload(view: View) -> pl.DataFrame:
     """Caseload per FTE by territoire and organisme, restricted to the territoires of the
     territory filter when there is one (referents are known by territoire only)."""
@@ -238,6 +327,7 @@ def caseload_by_territoire(view: View) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner="Calcul de l'évolution du stock…")
+@_kept
 def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
     return series.stock_series(_scope(view), list(months))
 
@@ -253,16 +343,19 @@ def delays(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner="Répartition des délais d'orientation…")
+@_kept
 def delay_histogram(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_histogram(delays(view, groups), groups)
 
 
 @st.cache_data(max_entries=32, show_spinner="Synthèse des délais d'orientation…")
+@_kept
 def delay_summary(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_summary(delays(view, groups), groups)
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des parts par organisme référent…")
+@_kept
 def organisme_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.organisme_shares(_scope(view), groups)
 
@@ -289,6 +382,7 @@ def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner="Calcul des professionnels accompagnants (ETP)…")
+@_kept
 def fte_over_time(
     view: View,
     months: tuple[dt.date, ...],
@@ -311,6 +405,7 @@ def fte_over_time(
 
 
 @st.cache_data(max_entries=32, show_spinner="Calcul des premiers emplois par type de contrat…")
+@_kept
 def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """First job within ``horizon`` days of the first orientation, by type of contract."""
     sc = _scope(view)

@@ -565,19 +565,49 @@ class Snapshot:
             log.warning("cannot keep derived arrays %s of snapshot %s: %s", name, self.date, exc)
             shutil.rmtree(tmp, ignore_errors=True)
             return
-        # the family's older versions but the latest other one (two deployments or code
-        # versions taking turns keep theirs; a process still mapping one keeps its pages)
-        family = folder.name.rsplit("-", 1)[0]
-        try:  # another process may be pruning the same family: what it removed is gone
-            others = []
-            for p in folder.parent.glob(f"{family}-*"):
-                if p != folder and p.name.rsplit("-", 1)[0] == family:
-                    others.append((p.stat().st_mtime_ns, p))
-        except OSError:
+        _prune_family(folder)
+
+    def kept_table(self, name: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """A computed table of this snapshot (an aggregate a page shows), kept with the
+        snapshot's cache so that a later process (a restarted server, the next deployment)
+        reads it instead of computing it again: the same rules as :meth:`derived` for
+        ``name`` (it says everything the table depends on besides the snapshot; its last
+        ``-`` field is the version; two versions per family are kept). Not held in memory
+        here (the caller caches). A missing, unreadable or partial file is computed again;
+        without a cache folder (a URL or read-only data directory) it is always computed."""
+        if not _DERIVED_NAME.fullmatch(name):
+            raise ValueError(f"kept table name {name!r}: letters, digits, '.', '_', '-'")
+        path = self._kept_path(name)
+        if path is None:
+            return build()
+        try:
+            return pl.read_ipc(path.read_bytes())  # small: read whole, never mapped
+        except FileNotFoundError:
+            pass
+        except (OSError, pl.exceptions.PolarsError) as exc:  # partial or corrupt: again
+            log.warning("kept table %s of snapshot %s unreadable: %s", name, self.date, exc)
+        frame = build()
+        self._kept_to_disk(path, frame)
+        return frame
+
+    def _kept_path(self, name: str) -> Path | None:
+        if self.cache_folder is None or not self.cache_key:
+            return None
+        return self.cache_folder / KEPT_DIR / f"{self.cache_key[:16]}-{name}"
+
+    def _kept_to_disk(self, path: Path, frame: pl.DataFrame) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+            path.parent.chmod(PRIVATE_DIR)
+            frame.write_ipc(tmp, compression="lz4")
+            tmp.chmod(PRIVATE_FILE)
+            tmp.replace(path)  # atomic: a reader sees the whole file or none
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            log.warning("cannot keep table %s of snapshot %s: %s", path.name, self.date, exc)
+            tmp.unlink(missing_ok=True)
             return
-        others.sort(reverse=True)
-        for _, other in others[DERIVED_VERSIONS_KEPT - 1 :]:
-            shutil.rmtree(other, ignore_errors=True)
+        _prune_family(path)
 
     @cached_property
     def activites(self) -> pl.DataFrame:
@@ -846,8 +876,29 @@ def _read_cache(folder: Path, key: str, data_dir: str, snapshot: dt.date) -> Sna
 
 TYPED_HOURS = "heures_type_semaine"  # cached, then scanned lazily (Snapshot.heures_type_semaine)
 DERIVED_DIR = "derived"  # Snapshot.derived's arrays, inside a snapshot's cache folder
-DERIVED_VERSIONS_KEPT = 2  # versions of a derived family kept on disk per snapshot
+KEPT_DIR = "tables"  # Snapshot.kept_table's frames, inside a snapshot's cache folder
+DERIVED_VERSIONS_KEPT = 2  # versions of a derived family or kept table on disk per snapshot
 _DERIVED_NAME = re.compile(r"[A-Za-z0-9_.-]{1,160}")
+
+
+def _prune_family(entry: Path) -> None:
+    """Remove the older versions of ``entry``'s family (its name but the last ``-`` field)
+    but the latest other one: two deployments or code versions taking turns keep theirs,
+    and a process still mapping one keeps its pages."""
+    family = entry.name.rsplit("-", 1)[0]
+    try:  # another process may be pruning the same family: what it removed is gone
+        others = []
+        for p in entry.parent.glob(f"{family}-*"):
+            if p != entry and p.name.rsplit("-", 1)[0] == family:
+                others.append((p.stat().st_mtime_ns, p))
+    except OSError:
+        return
+    others.sort(reverse=True)
+    for _, other in others[DERIVED_VERSIONS_KEPT - 1 :]:
+        if other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
 
 
 def _write_cache(folder: Path, key: str, snap: Snapshot, typed: Path | None = None) -> None:

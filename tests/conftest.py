@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,23 +60,13 @@ def _exceptions_reach_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _navigation_like_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make AppTest run app.py (with st.navigation) on every run, as the server does.
+def _navigation_like_the_server() -> Iterator[None]:
+    """Make AppTest run app.py (with st.navigation) on every run, as the server does
+    (dashboard.warmup.like_the_server, which the warm-up and the benchmark use too)."""
+    from dashboard.warmup import like_the_server
 
-    AppTest resets Streamlit's legacy « pages/ directory » flag before each run, so with a
-    pages/ folder it runs a page script alone from the second run on, skipping app.py (its
-    sidebar, filters and access checks). A server clears that flag for good at the first
-    st.navigation call; this fixture does the same for AppTest.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    with like_the_server():
+        yield
 
 
 @pytest.fixture

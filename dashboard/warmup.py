@@ -1,0 +1,171 @@
+"""Prepare a new extract for its first visitor: ``python -m dashboard.warmup`` (``make warm``).
+
+A server computes a page's tables the first time someone opens it (national data: tens of
+seconds per page). Run once a new snapshot has arrived (by the job that delivers it), this
+command opens every page of the app on the latest valid snapshot with no filter — the view
+every session opens on — as a role that sees raw figures (``evaluateur``) and as one that
+sees protected ones (``direction``, which also computes the tests on perturbed counts), so
+that every server process then reads those tables from the snapshot's cache
+(:func:`dashboard.data._kept`, :meth:`queries.snapshots.Snapshot.kept_table`) instead of
+computing them.
+
+The pages run are the app's own scripts (through Streamlit's ``AppTest``, in this process):
+no list of tables to keep in step with the pages. The role is given to these runs by this
+process alone (its own :func:`dashboard.access.resolve`): the command shows nothing to
+anyone and writes nothing but the snapshot's cache (what a server's first visitor would have
+written). Messages in French; exit status 0 when every page ran, 2 on bad input (the data
+directory, the configuration), 1 on a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+ROLES_WARMED = ("evaluateur", "direction")  # raw figures; protected ones (perturbed tests)
+PAGE_TIMEOUT_S = 1800
+
+log = logging.getLogger("warmup")
+
+
+@contextmanager
+def like_the_server() -> Iterator[None]:
+    """AppTest running app.py (with ``st.navigation``) on every run, as a server does:
+    AppTest resets Streamlit's legacy « pages/ folder » flag before each run, so with a
+    pages/ folder it would run the page script alone from the second run on; a server
+    clears that flag for good at its first ``st.navigation`` call. Restored on exit."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        PagesManager.__init__ = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def _as_role(role: str) -> Iterator[None]:
+    """The app's runs in this process resolve to ``role`` (no login page, no demo
+    selector): the warm-up's own runs only, restored on exit."""
+    from dashboard import access
+
+    original = access.resolve
+
+    def resolve(cfg, synthetic):  # type: ignore[no-untyped-def]
+        access.st.session_state[access.ROLE_KEY] = role
+        return role
+
+    access.resolve = resolve  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        access.resolve = original  # type: ignore[assignment]
+
+
+def run_page(file: str) -> tuple[float, list[str]]:
+    """One page of the default view in this process: seconds, and the errors it drew."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_S)
+    at.switch_page(file)
+    start = time.perf_counter()
+    at.run()
+    errors = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+    return time.perf_counter() - start, errors
+
+
+def warm(out=sys.stdout) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every page of the default view, for each of :data:`ROLES_WARMED`; returns the French
+    lines of the pages that drew an error (empty: every table kept)."""
+    import streamlit as st
+
+    from dashboard.pages import pages_for
+
+    # a table found in memory is not read from disk nor written there: start from none
+    # (a separate process has none anyway)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    failures = []
+    with like_the_server():
+        for role in ROLES_WARMED:
+            with _as_role(role):
+                for page in pages_for(role):
+                    seconds, errors = run_page(page.file)
+                    status = "erreur" if errors else "prête"
+                    print(f"  {page.title} ({role}) : {status} en {seconds:.1f} s", file=out)
+                    if errors:
+                        log.error("warm-up of %s as %s drew: %s", page.file, role, errors[0])
+                        failures.append(f"{page.title} ({role}) : {errors[0]}")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m dashboard.warmup",
+        description="Calcule les tableaux de la vue par défaut de chaque page sur le dernier "
+        "snapshot valide, gardés avec son cache (à lancer à l'arrivée d'un nouvel extrait).",
+    )
+    p.add_argument(
+        "--data-dir",
+        help="répertoire de données (par défaut : celui de la configuration, RSA_DATA_DIR)",
+    )
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    # AppTest's runs are « bare mode » for Streamlit's context checks: not a user's concern
+    # (a filter: Streamlit resets its loggers' levels when it reads its configuration)
+    logging.getLogger(script_run_context.__name__).addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
+    from config import ConfigError, get_config
+
+    if args.data_dir:
+        os.environ["RSA_DATA_DIR"] = args.data_dir
+        get_config.cache_clear()
+    from queries.errors import DataError
+    from queries.snapshots import latest_valid_snapshot
+
+    try:
+        cfg = get_config()
+        date = latest_valid_snapshot(cfg.data_dir)
+    except ConfigError as err:
+        print(f"Configuration invalide : {err.message_fr}", file=sys.stderr)
+        return 2
+    except DataError as err:
+        log.error("%s", err)
+        print(f"Données illisibles : {err.message_fr}", file=sys.stderr)
+        return 2
+    print(f"Préparation du snapshot du {date:%d/%m/%Y} ({cfg.data_dir}) :")
+    start = time.perf_counter()
+    try:
+        failures = warm()
+    except Exception as exc:  # a bug: one line, the traceback in the log
+        from metrics.cli import internal_error
+
+        return internal_error(exc, "Erreur interne de la préparation : ", log)
+    if failures:
+        print("Pages en erreur (leurs tableaux seront calculés à la première visite) :")
+        for line in failures:
+            print(f"  {line}")
+        return 1
+    print(f"Snapshot prêt en {time.perf_counter() - start:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
