@@ -9,6 +9,7 @@ CohortSpec, dates, tuples, strings). Every computation goes through one :func:`_
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -224,6 +225,22 @@ def _protected_indicators(view: View, raw: bool) -> pl.DataFrame:
 )
 def analyses(view: View) -> analyses_metrics.Analyses:
     """The evaluation analyses of the view (metrics.analyses: the report's ``--analyses``)."""
+    fields = dataclasses.fields(analyses_metrics.Analyses)
+    return analyses_metrics.Analyses(**{f.name: _analysis(view, f.name) for f in fields})
+
+
+@_kept
+def _analysis(view: View, key: str) -> pl.DataFrame:
+    """One analysis's frame (kept like the tables for the default view, which is also the
+    fixed view of the aggregate roles: see :func:`evaluation_view`)."""
+    return _computed_analyses(view).frame(key)
+
+
+@st.cache_data(
+    max_entries=2,
+    show_spinner="Analyses d'évaluation (étude d'événements, composition, ajustements)…",
+)
+def _computed_analyses(view: View) -> analyses_metrics.Analyses:
     return analyses_metrics.frames(_scope(view))
 
 

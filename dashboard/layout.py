@@ -255,18 +255,21 @@ def active_filters(view: state.View) -> None:
         st.markdown(f"**Filtres actifs** : {fmt.plain(view.describe())}")
 
 
-def sections(titles: Sequence[str], key: str, lazy: bool = False) -> Sequence:
+SECTIONS_KEY = "_rsa_sections"  # {tabs key: titles} of the run's page (dashboard.warmup)
+
+
+def sections(titles: Sequence[str], key: str) -> Sequence:
     """The page's sections as tabs (one screen each instead of one long page, on a phone
-    especially); the chosen tab is kept across reruns by its ``key``. With ``lazy`` the
-    tabs track which one is open (a switch reruns the page) so that a costly section runs
-    only when chosen: see :func:`is_open`."""
-    if lazy:
-        return st.tabs(list(titles), key=key, on_change="rerun")
-    return st.tabs(list(titles), key=key)
+    especially); the chosen tab is kept across reruns by its ``key``. The tabs track which
+    one is open (a switch reruns the page) and a page runs the open one only
+    (:func:`is_open`): its tables computed, its figures built, sent and drawn, not those
+    of four or five hidden tabs (a page switch or a filter change waits for one section)."""
+    st.session_state.setdefault(SECTIONS_KEY, {})[key] = tuple(titles)
+    return st.tabs(list(titles), key=key, on_change="rerun")
 
 
 def is_open(tab) -> bool:  # type: ignore[no-untyped-def]
-    """Whether a section of :func:`sections` is the one shown (always, for eager tabs)."""
+    """Whether a section of :func:`sections` is the one shown."""
     return tab.open is not False
 
 

@@ -77,15 +77,31 @@ def _as_role(role: str) -> Iterator[None]:
 
 
 def run_page(file: str) -> tuple[float, list[str]]:
-    """One page of the default view in this process: seconds, and the errors it drew."""
+    """One page of the default view in this process, each of its sections in turn (a page
+    runs its open section only, dashboard.layout.sections): seconds, and the errors drawn."""
     from streamlit.testing.v1 import AppTest
+
+    from dashboard.layout import SECTIONS_KEY
 
     at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_S)
     at.switch_page(file)
     start = time.perf_counter()
     at.run()
-    errors = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+    errors = _errors(at)
+    try:
+        sections = at.session_state[SECTIONS_KEY]
+    except KeyError:  # a page without sections
+        sections = {}
+    for key, titles in sections.items():
+        for title in titles[1:]:  # the first is the one opened by default
+            at.session_state[key] = title
+            at.run()
+            errors += _errors(at)
     return time.perf_counter() - start, errors
+
+
+def _errors(at) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
 
 
 def warm(out=sys.stdout) -> list[str]:  # type: ignore[no-untyped-def]

@@ -46,7 +46,7 @@ import statistics
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,17 @@ class PageView:
     tables: tuple[pl.DataFrame, ...]
     charts: tuple[dict, ...]
     exception: tuple[str, ...] = ()
+
+    def merged(self, other: PageView) -> PageView:
+        """This view and another run's of the same page (another of its sections)."""
+        return replace(
+            self,
+            texts=self.texts + other.texts,
+            metrics={**self.metrics, **other.metrics},
+            tables=self.tables + other.tables,
+            charts=self.charts + other.charts,
+            exception=self.exception + other.exception,
+        )
 
     def table_with(self, *columns: str) -> pl.DataFrame:
         """The first table having all these columns (KeyError when none)."""
@@ -280,9 +291,9 @@ class Pages:
     @contextmanager
     def session(self) -> Iterator[Pages]:
         from streamlit import config as st_config
-        from streamlit.runtime.pages_manager import PagesManager
 
         import config
+        from dashboard.warmup import like_the_server
 
         env = {
             **self.env,
@@ -294,18 +305,11 @@ class Pages:
         os.environ.update(env)
         saved_details = st_config.get_option("client.showErrorDetails")
         st_config.set_option("client.showErrorDetails", "full")
-        original = PagesManager.__init__
-
-        def init(manager, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-            original(manager, *args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-        PagesManager.__init__ = init  # type: ignore[method-assign]
         config.get_config.cache_clear()
         try:
-            yield self
+            with like_the_server():
+                yield self
         finally:
-            PagesManager.__init__ = original  # type: ignore[method-assign]
             st_config.set_option("client.showErrorDetails", saved_details)
             for key, value in saved_env.items():
                 if value is None:
@@ -331,6 +335,19 @@ class Pages:
         self._components = getattr(at, _COMPONENTS, None)
         self.runs += 1
         view = read_page(at, page, params)
+        # a page runs its open section only (dashboard.layout.sections): a user sees the
+        # others by choosing them, so what the page shows is what all of them show
+        from dashboard.layout import SECTIONS_KEY
+
+        sections = dict(at.session_state[SECTIONS_KEY]) if SECTIONS_KEY in at.session_state else {}
+        for key, titles in sections.items():
+            for title in titles[1:]:
+                if view.exception:
+                    break
+                at.session_state[key] = title
+                at.run()
+                self.runs += 1
+                view = view.merged(read_page(at, page, params))
         if view.exception:
             raise AttackError(f"{page} {dict(params)} raised: {view.exception[0][:500]}")
         who = ROLE_LABELS.get(role or self.role, "")

@@ -142,3 +142,13 @@ def oidc_app(small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     yield open_as
     config.get_config.cache_clear()
+
+
+@pytest.fixture
+def every_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every section (tab) of a page runs in one AppTest run, as if each were open, for
+    the tests of a page's whole content; a page's own runs execute the open section only
+    (dashboard.layout.sections: pinned by tests/test_sections.py)."""
+    from dashboard import layout
+
+    monkeypatch.setattr(layout, "is_open", lambda tab: True)

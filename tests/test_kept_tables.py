@@ -109,6 +109,8 @@ def test_a_later_process_reads_the_default_view(
 ) -> None:
     """A restarted server shows every page of the default view exactly as the process that
     computed its tables, and computes nothing from the people to do so."""
+    st.cache_data.clear()  # computed here (a table found in memory is not written to disk)
+    st.cache_resource.clear()
     first = app_on_sample(f"pages/{page}.py")
     assert not first.exception
     # a new process: nothing in memory, and computing anything from the people fails
@@ -126,6 +128,8 @@ def test_a_later_process_reads_the_default_view(
 
 
 def test_only_the_default_view_is_kept(app_on_sample, small_sample: Path) -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
     default = app_on_sample("pages/vue_ensemble.py")
     assert not default.exception
     kept = {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")}
@@ -185,10 +189,19 @@ def test_warmup_prepares_every_page_for_every_role(
         raise AssertionError("the default view's tables should be read, not computed")
 
     monkeypatch.setattr(engine, "scope", no_scope)
+    from dashboard.layout import SECTIONS_KEY
+
     for role in ROLES:
         for page in pages_for(role):
             at = app_on_sample(page.file, role=role)
             assert not at.exception, (role, page.file, at.exception[0].value)
+            sections = (
+                dict(at.session_state[SECTIONS_KEY]) if SECTIONS_KEY in at.session_state else {}
+            )
+            for key, titles in sections.items():
+                for title in titles[1:]:
+                    at = app_on_sample(page.file, role=role, session={key: title})
+                    assert not at.exception, (role, page.file, title, at.exception[0].value)
 
 
 def test_warmup_bad_data_dir_is_one_french_line(tmp_path: Path, capsys) -> None:

@@ -22,6 +22,10 @@ from queries import schema
 from tests.page_support import active_filters
 from tests.snapshot_builder import D
 
+# these tests read a page's whole content: every section runs (tests/test_sections.py
+# pins that a page runs its open section only)
+pytestmark = pytest.mark.usefixtures("every_section")
+
 PAGE = "pages/emploi.py"
 
 # --------------------------------------------------------------------------- first jobs

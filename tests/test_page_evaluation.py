@@ -83,11 +83,18 @@ def test_aggregate_roles_get_the_fixed_view(app_on_sample) -> None:  # type: ign
 
 
 def test_the_section_runs_only_when_chosen(app_on_sample) -> None:  # type: ignore[no-untyped-def]
-    at = app_on_sample(PAGE)
-    assert not at.exception
-    titles = [s.value for s in at.subheader]
-    assert not any(t in titles for t in SUBHEADERS), titles
-    assert "Avant et après le lancement : différence de différences" in titles
+    did = "Avant et après le lancement : différence de différences"
+    for session, shown in (
+        ({}, False),
+        ({"territoires_sections": "Avant / après le lancement"}, True),
+    ):
+        at = app_on_sample(PAGE, session=session)
+        assert not at.exception
+        titles = [s.value for s in at.subheader]
+        assert not any(t in titles for t in SUBHEADERS), titles
+        assert (did in titles) is shown, titles
+    chosen = [s.value for s in app_on_sample(PAGE, session=TAB).subheader]
+    assert all(t in chosen for t in SUBHEADERS) and did not in chosen, chosen
 
 
 def test_small_cells_mask_the_estimates_resting_on_them() -> None:

@@ -11,6 +11,10 @@ import pytest
 from metrics import intensity as op
 from tests.page_support import active_filters, chart_titles
 
+# these tests read a page's whole content: every section runs (tests/test_sections.py
+# pins that a page runs its open section only)
+pytestmark = pytest.mark.usefixtures("every_section")
+
 PAGE = "pages/intensite.py"
 RESTE, ENSEMBLE = "Reste du département", "Ensemble"
 

@@ -13,6 +13,10 @@ from metrics.base import Z95, Period, day
 from tests.page_support import active_filters, chart_titles
 from tests.snapshot_builder import D
 
+# these tests read a page's whole content: every section runs (tests/test_sections.py
+# pins that a page runs its open section only)
+pytestmark = pytest.mark.usefixtures("every_section")
+
 PAGE = "pages/orientation.py"
 LAON, RESTE, VIDE = "Laonnois", "Reste du département", "Vide"
 S = day(D("2024-06-30"))

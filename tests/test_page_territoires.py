@@ -18,6 +18,19 @@ from metrics.stats import wilson_interval
 from tests.page_support import active_filters
 from tests.snapshot_builder import PROJECT_ROOT, orientation, person, write_snapshot
 
+# these tests read a page's whole content: every section runs (tests/test_sections.py
+# pins that a page runs its open section only) but « Évaluation ajustée », whose content
+# tests/test_page_evaluation.py reads on its own
+pytestmark = pytest.mark.usefixtures("every_section", "_no_evaluation_section")
+
+
+@pytest.fixture
+def _no_evaluation_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import evaluation_views
+
+    monkeypatch.setattr(evaluation_views, "render", lambda view, cfg: None)
+
+
 PAGE = "pages/territoires.py"
 PILOT, RESTE = "Laonnois", "Reste du département"
 
