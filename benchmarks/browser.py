@@ -53,6 +53,7 @@ from typing import Any
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.pages import PAGES
+from tests.browser_support import DRAWN
 
 # the secret of the record keys of every server and AppTest run of the bench (outside the
 # data sets, made at first use), as one production server keeps its own
@@ -118,22 +119,17 @@ INIT_SCRIPT = """
 """
 
 # The page is done (see the module's docstring); records the time it first is.
-DONE = """
+DONE = (
+    """
 (title) => {
   const b = window.__bench;
   if (!b || b.t0 === null || b.finishedAt === null) return false;
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
   const h1 = document.querySelector('[data-testid="stMain"] h1');
   if (!h1 || h1.textContent.trim() !== title) return false;
-  if (document.querySelector(
-    '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"], [data-testid="stSpinner"]'
-  )) return false;
-  const badge = document.getElementById("rsa-running");
-  if (badge && badge.textContent.trim()) return false;
-  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
-    if (!c.querySelector(".js-plotly-plot .main-svg")) return false;
-  }
+  const drawn = """
+    + DRAWN
+    + """;
+  if (!drawn()) return false;
   for (const p of document.querySelectorAll(".js-plotly-plot")) {
     if (!p.querySelector(".main-svg")) return false;
   }
@@ -141,6 +137,7 @@ DONE = """
   return true;
 }
 """
+)
 
 # What the page recorded for the measure just done.
 READ = """

@@ -173,9 +173,9 @@ def wait_script_done(page) -> None:  # type: ignore[no-untyped-def]
 
 
 # The page is drawn: the script has finished, no placeholder or spinner is left, « Calcul en
-# cours… » is gone and every Plotly chart holds its drawn SVG (benchmarks/browser.py waits
-# for the same state to time what a user sees).
-_DRAWN = """
+# cours… » is gone and every Plotly chart holds its drawn SVG (benchmarks/browser.py's DONE
+# calls it to time what a user sees).
+DRAWN = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
@@ -193,9 +193,9 @@ _DRAWN = """
 
 
 def wait_drawn(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the page is drawn (see ``_DRAWN``), then for two animation frames so that
+    """Wait until the page is drawn (see ``DRAWN``), then for two animation frames so that
     Plotly's last layout pass has landed."""
-    page.wait_for_function(_DRAWN, timeout=PAGE_S * 1000, polling=100)
+    page.wait_for_function(DRAWN, timeout=PAGE_S * 1000, polling=100)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
