@@ -76,27 +76,39 @@ def _as_role(role: str) -> Iterator[None]:
         access.resolve = original  # type: ignore[assignment]
 
 
-def run_page(file: str) -> tuple[float, list[str]]:
-    """One page of the default view in this process, each of its sections in turn (a page
-    runs its open section only, dashboard.layout.sections): seconds, and the errors drawn."""
-    from streamlit.testing.v1 import AppTest
-
+def page_sections(at) -> dict[str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """The sections (tabs key -> titles) the last AppTest run of a page drew
+    (:func:`dashboard.layout.sections`); empty for a page without sections."""
     from dashboard.layout import SECTIONS_KEY
+
+    try:
+        return dict(at.session_state[SECTIONS_KEY])
+    except KeyError:
+        return {}
+
+
+def other_sections(at) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Run the page of ``at`` again for each section but the one it opened on (a page runs
+    its open section only), yielding each section's title once its run is done."""
+    for key, titles in page_sections(at).items():
+        for title in titles[1:]:  # the first is the one opened by default
+            at.session_state[key] = title
+            at.run()
+            yield title
+
+
+def run_page(file: str) -> tuple[float, list[str]]:
+    """One page of the default view in this process, each of its sections in turn: seconds,
+    and the errors drawn."""
+    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_S)
     at.switch_page(file)
     start = time.perf_counter()
     at.run()
     errors = _errors(at)
-    try:
-        sections = at.session_state[SECTIONS_KEY]
-    except KeyError:  # a page without sections
-        sections = {}
-    for key, titles in sections.items():
-        for title in titles[1:]:  # the first is the one opened by default
-            at.session_state[key] = title
-            at.run()
-            errors += _errors(at)
+    for _ in other_sections(at):
+        errors += _errors(at)
     return time.perf_counter() - start, errors
 
 

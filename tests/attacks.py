@@ -337,17 +337,14 @@ class Pages:
         view = read_page(at, page, params)
         # a page runs its open section only (dashboard.layout.sections): a user sees the
         # others by choosing them, so what the page shows is what all of them show
-        from dashboard.layout import SECTIONS_KEY
+        from dashboard.warmup import other_sections
 
-        sections = dict(at.session_state[SECTIONS_KEY]) if SECTIONS_KEY in at.session_state else {}
-        for key, titles in sections.items():
-            for title in titles[1:]:
-                if view.exception:
-                    break
-                at.session_state[key] = title
-                at.run()
+        if not view.exception:
+            for _ in other_sections(at):
                 self.runs += 1
                 view = view.merged(read_page(at, page, params))
+                if view.exception:
+                    break
         if view.exception:
             raise AttackError(f"{page} {dict(params)} raised: {view.exception[0][:500]}")
         who = ROLE_LABELS.get(role or self.role, "")

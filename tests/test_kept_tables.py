@@ -189,16 +189,11 @@ def test_warmup_prepares_every_page_for_every_role(
         raise AssertionError("the default view's tables should be read, not computed")
 
     monkeypatch.setattr(engine, "scope", no_scope)
-    from dashboard.layout import SECTIONS_KEY
-
     for role in ROLES:
         for page in pages_for(role):
             at = app_on_sample(page.file, role=role)
             assert not at.exception, (role, page.file, at.exception[0].value)
-            sections = (
-                dict(at.session_state[SECTIONS_KEY]) if SECTIONS_KEY in at.session_state else {}
-            )
-            for key, titles in sections.items():
+            for key, titles in warmup.page_sections(at).items():
                 for title in titles[1:]:
                     at = app_on_sample(page.file, role=role, session={key: title})
                     assert not at.exception, (role, page.file, title, at.exception[0].value)

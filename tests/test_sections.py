@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.layout import SECTIONS_KEY
+from dashboard.warmup import page_sections
 
 PAGES = ["orientation", "intensite", "emploi", "territoires"]
 
@@ -16,15 +16,11 @@ def _shown(at) -> set[str]:  # type: ignore[no-untyped-def]
     return {c.key for c in at.get("plotly_chart")} | {s.value for s in at.subheader}
 
 
-def sections_of(at) -> dict[str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
-    return dict(at.session_state[SECTIONS_KEY])
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_each_section_runs_alone(app_on_sample, page: str) -> None:  # type: ignore[no-untyped-def]
     first = app_on_sample(f"pages/{page}.py")
     assert not first.exception
-    ((key, titles),) = sections_of(first).items()
+    ((key, titles),) = page_sections(first).items()
     assert len(titles) >= 4
     shown = {}
     for title in titles:
