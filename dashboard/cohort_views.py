@@ -529,11 +529,11 @@ def precise_request() -> PreciseRequest:
     return request
 
 
-def risk_notice(exported: pl.DataFrame) -> None:
-    """The re-identification risk of the file as it will be downloaded: the share of its rows
-    unique on its quasi-identifiers, and what that means."""
-    columns = minimisation.quasi_identifiers(exported)
-    share = minimisation.uniqueness(exported, columns)
+def risk_notice(risk: pl.DataFrame) -> None:
+    """The re-identification risk of the file as it will be downloaded
+    (:func:`metrics.minimisation.risk`): the share of its rows unique on its
+    quasi-identifiers, and what that means."""
+    columns, share = risk["colonnes"].item().to_list(), risk["part_unique"].item()
     st.warning(
         f"**{fmt.pct(share)} des lignes sont uniques sur les quasi-identifiants de ce "
         f"fichier** ({', '.join(columns)}). Une ligne unique sur ces colonnes désigne une "
@@ -555,26 +555,27 @@ def audit_filters(view: View, criteria: Criteria) -> dict[str, Any]:
 
 
 def deferred_export(
-    rows: pl.DataFrame,
+    build: Callable[[], pl.DataFrame],
     writer: Callable[[pl.DataFrame], bytes],
     context: ExportContext,
     log_path: str,
 ) -> Callable[[], bytes]:
-    """Deferred download: the rows are minimised (but for ``context.precise``),
-    pseudonymised and the export recorded in the audit log
+    """Deferred download: the rows are built (``build``), minimised (but for
+    ``context.precise``), pseudonymised and the export recorded in the audit log
     (:func:`dashboard.exports.cohort_row_export`) only when clicked."""
-    return lambda: writer(exports.cohort_row_export(rows, audit=context, log_path=log_path))
+    return lambda: writer(exports.cohort_row_export(build(), audit=context, log_path=log_path))
 
 
 def definition_document(
     view: View,
     criteria: Criteria,
     definition: str,
-    rows: pl.DataFrame | None,
+    rows: int | None,
     precise: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The definition file: snapshot, filters and criteria, enough to rebuild the cohort,
-    with its French description, row count (None when rows are not built) and the columns
+    with its French description, row count (``rows``: None when the role may not download
+    rows) and the columns
     of the row file with these ``precise`` groups (those it actually has)."""
     columns = labels.with_label_columns(minimisation.dictionary(precise))
     return {
@@ -583,14 +584,23 @@ def definition_document(
         "criteres_cohorte": criteria.set_params(),
         "periode_appliquee_a": criteria.periode,
         "description": f"{view.describe()} · {definition}",
-        "lignes": rows.height if rows is not None else None,
+        "lignes": rows,
         "colonnes_precises": sorted(minimisation.precise_columns(precise) & set(columns)),
         "colonnes": columns | {"pseudonyme": PSEUDONYM_DEFINITION_FR},
     }
 
 
+@dataclass(frozen=True)
+class CohortRows:
+    """The cohort's row file as the page offers it: its row count now, its rows on a click
+    (``build``: :func:`dashboard.data.export_builder`)."""
+
+    count: int
+    build: Callable[[], pl.DataFrame]
+
+
 def row_downloads(
-    rows: pl.DataFrame | None,
+    rows: CohortRows | None,
     *,
     view: View,
     criteria: Criteria,
@@ -620,7 +630,7 @@ def row_downloads(
     else:
         cols = st.columns(len(exports.FORMATS) + 1)
         for col, (ext, (label, writer, mime)) in zip(cols, exports.FORMATS.items(), strict=False):
-            too_big = ext == "xlsx" and rows.height > XLSX_MAX_ROWS
+            too_big = ext == "xlsx" and rows.count > XLSX_MAX_ROWS
             context = ExportContext(
                 user=access.user_label(),
                 role=role or "",
@@ -632,8 +642,10 @@ def row_downloads(
             )
             # without a valid reason, no data at all behind the (disabled) button
             col.download_button(
-                f"{label} — {fmt.number(rows.height)} lignes",
-                data=deferred_export(rows, writer, context, audit_log) if request.allowed else b"",
+                f"{label} — {fmt.number(rows.count)} lignes",
+                data=deferred_export(rows.build, writer, context, audit_log)
+                if request.allowed
+                else b"",
                 file_name=f"{base_name}.{ext}",
                 mime=mime,
                 key=f"dl_cohorte_lignes_{ext}",
@@ -644,7 +656,8 @@ def row_downloads(
                 if too_big
                 else None,
             )
-    document = definition_document(view, criteria, definition, rows, request.groups)
+    count = rows.count if rows is not None else None
+    document = definition_document(view, criteria, definition, count, request.groups)
     cols[-1].download_button(
         "Définition (JSON)",
         data=json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),

@@ -34,6 +34,7 @@ from metrics import (
     employment,
     engine,
     intensity,
+    minimisation,
     orientation,
     perturbation,
     professionals,
@@ -112,7 +113,7 @@ def _kept(
 
     @functools.wraps(fn)
     def kept(view: View, *args: P.args, **kwargs: P.kwargs) -> pl.DataFrame:
-        if not is_default_view(view):
+        if not (is_default_view(view) and _default_cohort(view, args, kwargs)):
             return fn(view, *args, **kwargs)
         call = repr((args, sorted(kwargs.items())))
         family = f"{fn.__name__}.{hashlib.sha256(call.encode()).hexdigest()[:16]}"
@@ -121,6 +122,14 @@ def _kept(
         )
 
     return kept
+
+
+def _default_cohort(view: View, args: tuple, kwargs: dict) -> bool:
+    """No cohort criteria among a table's arguments, or those the cohort page opens on (the
+    entrants of the view's period): a cohort table is kept for that cohort, not for the
+    free specs an evaluator builds after."""
+    specs = [a for a in (*args, *kwargs.values()) if isinstance(a, CohortSpec)]
+    return all(spec == cohort_metrics.entrants(view.period) for spec in specs)
 
 
 def config() -> Config:
@@ -510,7 +519,9 @@ def reference(view: View) -> pl.DataFrame:
     return apply_filters(people(view.data_dir, view.date), view.filters)
 
 
-@st.cache_data(max_entries=16, show_spinner="Sélection de la cohorte…")
+# The cohort's rows are shared, not copied: st.cache_data would pickle them at each call
+# (a national cohort is 2 M rows, about 400 MB: 2 s per read); a few cohorts at a time.
+@st.cache_resource(max_entries=4, show_spinner="Sélection de la cohorte…")
 def cohort(view: View, spec: CohortSpec) -> pl.DataFrame:
     """The person-table rows of the cohort (sidebar filters, then the spec)."""
     snap = snapshot(view.data_dir, view.date)
@@ -518,16 +529,19 @@ def cohort(view: View, spec: CohortSpec) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner="Calcul du profil de la cohorte…")
+@_kept
 def cohort_profile(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.profile(cohort(view, spec), reference(view))
 
 
 @st.cache_data(max_entries=16, show_spinner="Synthèse de la cohorte…")
+@_kept
 def cohort_summary(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.summary(cohort(view, spec), reference(view), config().pilot)
 
 
 @st.cache_data(max_entries=16, show_spinner="Calcul des entrées mensuelles de la cohorte…")
+@_kept
 def cohort_monthly_entries(view: View, spec: CohortSpec, date_col: str = "o") -> pl.DataFrame:
     """The cohort by month, on the full grid of the view's months (no presence oracle)."""
     on = "orientation" if date_col == "orr" else "ouverture"
@@ -537,18 +551,17 @@ def cohort_monthly_entries(view: View, spec: CohortSpec, date_col: str = "o") ->
     )
 
 
-@st.cache_data(max_entries=8, show_spinner="Préparation des lignes…")
-def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
-    """The cohort's person-level rows (still with id_beneficiaire: never shown nor
-    downloaded as such; :func:`dashboard.exports.row_export` is the way out)."""
-    snap = snapshot(view.data_dir, view.date)
-    rows = cohort(view, spec)
-    return cohort_metrics.export_rows(
-        rows,
-        emplois=snap.emplois,
-        orientations=snap.orientations,
-        communes=snap.communes,
-        intensity=intensity.person_intensity(
+def export_rows(
+    snap: Snapshot, rows: pl.DataFrame, view: View, *, with_intensity: bool = True
+) -> pl.DataFrame:
+    """The person-level rows of the cohort ``rows`` of ``snap`` (still with
+    id_beneficiaire: never shown nor downloaded as such; :func:`dashboard.exports.row_export`
+    is the way out). Without ``with_intensity`` the weekly-intensity counts are null: they
+    are no quasi-identifier, so the file's risk is the same without them
+    (:func:`export_risk`). No Streamlit cache: a download runs it off the script's thread."""
+    per_person = None
+    if with_intensity:
+        per_person = intensity.person_intensity(
             rows,
             snap.heures_semaine,
             snap.contacts_semaine,
@@ -556,8 +569,37 @@ def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
             view.period,
             day(view.date),
             store=snap.derived,
-        ),
+        )
+    return cohort_metrics.export_rows(
+        rows,
+        emplois=snap.emplois,
+        orientations=snap.orientations,
+        communes=snap.communes,
+        intensity=per_person,
     )
+
+
+def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
+    """The cohort's person-level rows, as a row download builds them (:func:`export_rows`)."""
+    return export_rows(snapshot(view.data_dir, view.date), cohort(view, spec), view)
+
+
+def export_builder(view: View, spec: CohortSpec) -> Callable[[], pl.DataFrame]:
+    """The cohort's rows built when called, from the snapshot and cohort this run holds: a
+    row download's data, computed on the click (2 M rows nationally), not at each run."""
+    snap, rows = snapshot(view.data_dir, view.date), cohort(view, spec)
+    return lambda: export_rows(snap, rows, view)
+
+
+@st.cache_data(max_entries=32, show_spinner="Calcul du risque de réidentification du fichier…")
+@_kept
+def export_risk(view: View, spec: CohortSpec, precise: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The re-identification risk of the cohort's row file with these ``precise`` groups
+    (:func:`metrics.minimisation.risk` of the file as minimised)."""
+    rows = export_rows(
+        snapshot(view.data_dir, view.date), cohort(view, spec), view, with_intensity=False
+    )
+    return minimisation.risk(minimisation.minimise(rows, frozenset(precise)))
 
 
 # --------------------------------------------------------------------------- snapshot diff

@@ -47,12 +47,27 @@ DATA_SHEET = "Données"
 README_SHEET = "Lisez-moi"
 
 
+def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A nested column as text: a list of plain values as « a, b », anything deeper as its
+    JSON; null stays null."""
+    if isinstance(dtype, (pl.List, pl.Array)) and not dtype.inner.is_nested():
+        values = (
+            pl.col(column).list.eval(pl.element().cast(pl.String))
+            if isinstance(dtype, pl.List)
+            else pl.col(column).arr.eval(pl.element().cast(pl.String)).arr.to_list()
+        )
+        return values.list.join(", ").alias(column)
+    wrapped = pl.struct(pl.col(column).alias("v")).struct.json_encode()
+    text = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
+    return pl.when(pl.col(column).is_not_null()).then(text).alias(column)
+
+
 def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     """Lists and other nested values flattened to text (CSV / XLSX cannot hold them)."""
-    nested = [c for c, t in frame.schema.items() if t.is_nested()]
+    nested = {c: t for c, t in frame.schema.items() if t.is_nested()}
     if not nested:
         return frame
-    return frame.with_columns(pl.col(c).map_elements(str, return_dtype=pl.String) for c in nested)
+    return frame.with_columns(_as_text(c, t) for c, t in nested.items())
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, « CSV

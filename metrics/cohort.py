@@ -261,12 +261,29 @@ PROFILE_PROTECTION = Protection(
 )
 
 
-def _long(frame: pl.DataFrame, variables: list[str]) -> pl.DataFrame:
-    """(variable, code) per person and variable, with the person's record key if any."""
-    keys = [perturbation.RKEY] if perturbation.keyed(frame) else []
-    return frame.select(*keys, *(pl.col(v).cast(pl.String) for v in variables)).unpivot(
-        index=keys, variable_name="variable", value_name="code"
-    )
+def entrants(period: Period) -> CohortSpec:
+    """The cohort of the people whose rights opened within ``period`` and no other criterion
+    (cohort C of the methodology): the one the cohort page opens on."""
+    return CohortSpec().within(period)
+
+
+def _category_counts(frame: pl.DataFrame, variables: list[str], name: str) -> pl.DataFrame:
+    """(variable, code, ``name``) with its cell key when keyed: the people of ``frame`` in
+    each category of each variable (its code as text; null: not filled). One group-by per
+    variable over the native column: no long frame of people × variables."""
+    has = perturbation.keyed(frame)
+    parts = [
+        frame.group_by(pl.col(v).alias("code"))
+        .agg(*perturbation.count_len(name, has))
+        .select(
+            pl.lit(v, pl.String).alias("variable"),
+            pl.col("code").cast(pl.String),
+            pl.col(name).cast(pl.Int64),
+            *([pl.col(perturbation.ck(name))] if has else []),
+        )
+        for v in variables
+    ]
+    return pl.concat(parts, how="vertical_relaxed")
 
 
 def _size(frame: pl.DataFrame, name: str) -> list[pl.Expr]:
@@ -290,16 +307,8 @@ def profile(
     variables = variables or PROFILE_VARIABLES
     names = list(variables)
     ck = perturbation.ck
-    counts = (
-        _long(cohort, names)
-        .group_by("variable", "code")
-        .agg(*perturbation.count_len("effectif", perturbation.keyed(cohort)))
-    )
-    ref = (
-        _long(reference, names)
-        .group_by("variable", "code")
-        .agg(*perturbation.count_len("effectif_reference", perturbation.keyed(reference)))
-    )
+    counts = _category_counts(cohort, names, "effectif")
+    ref = _category_counts(reference, names, "effectif_reference")
     out = ref.join(counts, on=["variable", "code"], how="full", coalesce=True, nulls_equal=True)
     order = pl.DataFrame(
         [(v, c, i) for v, codes in _CODES.items() for i, c in enumerate(codes)],

@@ -147,11 +147,26 @@ def uniqueness(frame: pl.DataFrame, columns: list[str]) -> float:
     return float(frame.select(pl.struct(columns).is_unique().mean()).item())
 
 
+RISK_SCHEMA = {"colonnes": pl.List(pl.String), "part_unique": pl.Float64}
+
+
+def risk(exported: pl.DataFrame) -> pl.DataFrame:
+    """The re-identification risk of a file as it leaves (:func:`minimise`d): one row, its
+    quasi-identifiers (``colonnes``, in the file's order) and the share of its rows unique
+    on them (``part_unique``, :func:`uniqueness`)."""
+    columns = quasi_identifiers(exported)
+    return pl.DataFrame(
+        {"colonnes": [columns], "part_unique": [uniqueness(exported, columns)]},
+        schema=RISK_SCHEMA,
+    )
+
+
 __all__ = [
     "DATE_COLUMNS",
     "MIN_REASON_CHARS",
     "MONTHS",
     "PRECISE_GROUPS",
+    "RISK_SCHEMA",
     "PreciseGroup",
     "dictionary",
     "exported_precise",
@@ -159,5 +174,6 @@ __all__ = [
     "precise_columns",
     "quasi_identifiers",
     "reason_ok",
+    "risk",
     "uniqueness",
 ]

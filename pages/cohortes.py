@@ -106,12 +106,13 @@ st.markdown(
 )
 role = access.current_role()
 raw_allowed = access.sees_raw(role)  # decided on the server: rows are not even built otherwise
-rows = data.export_frame(view, spec) if raw_allowed else None
+rows = None
 request = cohort_views.PreciseRequest()
-if rows is not None:
+if raw_allowed:  # the rows themselves are built on a click (data.export_builder)
+    rows = cohort_views.CohortRows(data.cohort(view, spec).height, data.export_builder(view, spec))
     request = cohort_views.precise_request()
     if not empty:
-        cohort_views.risk_notice(minimisation.minimise(rows, request.groups))
+        cohort_views.risk_notice(data.export_risk(view, spec, tuple(sorted(request.groups))))
 cohort_views.row_downloads(
     rows,
     view=view,

@@ -53,8 +53,9 @@ def test_parquet_round_trips_exactly() -> None:
 
 
 def test_nested_columns_are_flattened_for_csv() -> None:
-    frame = pl.DataFrame({"k": [1], "v": [[1, 2]]})
-    assert exports.to_csv(frame).decode("utf-8-sig").splitlines()[1].startswith("1;")
+    frame = pl.DataFrame({"k": [1, 2], "v": [[1, 2], None], "s": [{"a": "x;y"}, None]})
+    lines = exports.to_csv(frame).decode("utf-8-sig").splitlines()
+    assert lines[1:] == ['1;1, 2;"{""a"":""x;y""}"', "2;;"]  # a list as « a, b », else JSON
 
 
 PERSON_ROWS = pl.DataFrame(

@@ -122,6 +122,15 @@ def test_a_later_process_reads_the_default_view(
         raise AssertionError("the default view's tables should be read, not computed")
 
     monkeypatch.setattr(engine, "scope", no_scope)
+    from metrics import cohort, minimisation
+
+    for module, name in (
+        (cohort, "summary"),
+        (cohort, "profile"),
+        (cohort, "monthly_entries"),
+        (minimisation, "risk"),
+    ):  # the page opens on the default cohort: its tables and its file's risk are kept
+        monkeypatch.setattr(module, name, no_scope)
     again = app_on_sample(f"pages/{page}.py")
     assert not again.exception
     assert _rendered(again) == _rendered(first)
@@ -205,3 +214,17 @@ def test_warmup_bad_data_dir_is_one_french_line(tmp_path: Path, capsys) -> None:
     assert warmup.main(["--data-dir", str(tmp_path / "absent")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Données illisibles : ") and "Traceback" not in err
+
+
+def test_only_the_opening_cohort_is_kept(app_on_sample, small_sample: Path) -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    default = app_on_sample("pages/cohortes.py")
+    assert not default.exception
+    kept = {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")}
+    for table in ("cohort_summary", "cohort_profile", "cohort_monthly_entries", "export_risk"):
+        assert any(f"-{table}." in n for n in kept), table
+    chosen = app_on_sample("pages/cohortes.py", c_droits="clos")
+    assert not chosen.exception
+    assert _rendered(chosen) != _rendered(default)  # the criterion did apply
+    assert {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")} == kept

@@ -155,25 +155,34 @@ def test_row_downloads_are_pseudonymised_by_row_export(
     app_on_sample, deferred, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     from dashboard import exports
+    from metrics import intensity
 
     calls: list[int] = []
+    built: list[int] = []
     original = exports.row_export
+    original_intensity = intensity.person_intensity
 
     def spy(frame: pl.DataFrame, **kw) -> pl.DataFrame:  # type: ignore[no-untyped-def]
         calls.append(frame.height)
         return original(frame, **kw)
 
+    def spy_intensity(people: pl.DataFrame, *args, **kw) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+        built.append(people.height)
+        return original_intensity(people, *args, **kw)
+
     monkeypatch.setattr(exports, "row_export", spy)
+    monkeypatch.setattr(intensity, "person_intensity", spy_intensity)
     at = app_on_sample(PAGE, c_droits="clos")
     assert not at.exception
     n = size(at)
-    assert not calls  # nothing is exported before a click
+    # nothing is exported before a click, and the rows themselves are not even built
+    assert not calls and not built
     files = {name: fn for name, fn in deferred.items() if name.startswith("cohorte_lignes")}
     assert {name.rsplit(".", 1)[1] for name in files} == {"csv", "xlsx", "parquet"}
     by_ext = {name.rsplit(".", 1)[1]: fn for name, fn in files.items()}
 
     raw = by_ext["csv"]()  # a click
-    assert calls == [n]
+    assert calls == [n] and built == [n]
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";")
     rows = list(reader)
@@ -233,6 +242,24 @@ def test_the_risk_shown_is_the_uniqueness_of_the_file(app_on_sample, small_sampl
     variables = _variables(at)
     assert "mois_ouverture_droits" in variables and "date_ouverture_droits" not in variables
     assert "code_commune" not in variables and variables[0] == "pseudonyme"
+
+
+def test_the_risk_shown_is_that_of_the_file_downloaded(app_on_sample, deferred) -> None:  # type: ignore[no-untyped-def]
+    """The risk is computed before any click, from the rows without their intensity counts
+    (no quasi-identifiers): it is the risk of the very file a click downloads."""
+    at = app_on_sample(PAGE, c_droits="clos")
+    assert not at.exception
+    (download,) = [
+        fn
+        for name, fn in deferred.items()
+        if name.startswith("cohorte_lignes") and name.endswith(".parquet")
+    ]
+    downloaded = pl.read_parquet(io.BytesIO(download()))  # type: ignore[operator]
+    assert "semaines_15h" in downloaded.columns and downloaded["semaines_15h"].sum() > 0
+    columns = minimisation.quasi_identifiers(downloaded)
+    share = fmt.pct(minimisation.uniqueness(downloaded, columns))
+    assert f"{share} des lignes sont uniques" in _risk(at)
+    assert f"({', '.join(columns)})" in _risk(at)
 
 
 def test_precise_columns_need_a_reason_and_are_logged(
