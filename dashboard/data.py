@@ -56,6 +56,9 @@ from queries.snapshots import (
 from queries.snapshots import synthetic_marker as _synthetic_marker
 
 log = logging.getLogger(__name__)
+# How every cache of this module hashes a view and a cohort: by their text (a few dozen
+# characters) rather than field by field (View.cache_token).
+HASH_FUNCS = {View: View.cache_token, CohortSpec: repr}
 _ROOT = Path(__file__).resolve().parent.parent
 
 P = ParamSpec("P")
@@ -142,7 +145,9 @@ def synthetic_marker(data_dir: str) -> dict | None:
     return _synthetic_marker(data_dir)
 
 
-@st.cache_data(ttl=300, show_spinner="Vérification des snapshots disponibles…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, ttl=300, show_spinner="Vérification des snapshots disponibles…"
+)
 def statuses(data_dir: str) -> list[SnapshotStatus]:
     """Every snapshot folder and its structural status (re-read every 5 minutes)."""
     return snapshot_statuses(data_dir)
@@ -152,18 +157,20 @@ def valid_dates(data_dir: str) -> list[dt.date]:
     return [s.date for s in statuses(data_dir) if s.valid]
 
 
-@st.cache_data(ttl=300, show_spinner="Recherche du dernier snapshot valide…")
+@st.cache_data(hash_funcs=HASH_FUNCS, ttl=300, show_spinner="Recherche du dernier snapshot valide…")
 def latest_valid(data_dir: str) -> dt.date:
     return latest_valid_snapshot(data_dir)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Chargement du snapshot…")
+@st.cache_resource(hash_funcs=HASH_FUNCS, max_entries=4, show_spinner="Chargement du snapshot…")
 def snapshot(data_dir: str, date: dt.date) -> Snapshot:
     """One validated snapshot, loaded once and shared by every session."""
     return load_snapshot(data_dir, date)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Chargement des bénéficiaires du snapshot…")
+@st.cache_resource(
+    hash_funcs=HASH_FUNCS, max_entries=4, show_spinner="Chargement des bénéficiaires du snapshot…"
+)
 def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     """The person table of a snapshot (shared, computed once), with the record keys of the
     cell key perturbation (metrics.perturbation; they never leave the server)."""
@@ -173,7 +180,9 @@ def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     )
 
 
-@st.cache_resource(max_entries=1, show_spinner="Sélection des bénéficiaires de la vue…")
+@st.cache_resource(
+    hash_funcs=HASH_FUNCS, max_entries=1, show_spinner="Sélection des bénéficiaires de la vue…"
+)
 def _scope(view: View, level: str = "territoire") -> engine.Scope:
     """The scope of a view, shared by every table of the view and every session: its
     filtered people, group membership (with its cell decomposition) and employment flags
@@ -190,14 +199,18 @@ def _scope(view: View, level: str = "territoire") -> engine.Scope:
     )
 
 
-@st.cache_data(max_entries=64, show_spinner="Calcul des indicateurs…")
+@st.cache_data(hash_funcs=HASH_FUNCS, max_entries=64, show_spinner="Calcul des indicateurs…")
 @_kept
 def indicators(view: View, families: tuple[str, ...] | None = None, level: str = "territoire"):
     """Indicator table (with the internal var column) for the view."""
     return engine.indicators(_scope(view, level), families)
 
 
-@st.cache_data(max_entries=64, show_spinner="Comparaison du pilote et du reste du département…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=64,
+    show_spinner="Comparaison du pilote et du reste du département…",
+)
 @_kept
 def comparisons(view: View, perturbed: bool = False) -> pl.DataFrame:
     """Pilot versus rest tests, from the raw counts or (``perturbed``, for the aggregate
@@ -219,7 +232,11 @@ def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFra
     return compare.pilot_vs_rest(safe, tests, config().pilot, keys)
 
 
-@st.cache_data(max_entries=64, show_spinner="Application du secret statistique aux indicateurs…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=64,
+    show_spinner="Application du secret statistique aux indicateurs…",
+)
 def _protected_indicators(view: View, raw: bool) -> pl.DataFrame:
     """The view's indicator table protected for a role that sees raw figures or not
     (``raw``). Protection depends on the role through that alone (dashboard.access.suppress)
@@ -229,6 +246,7 @@ def _protected_indicators(view: View, raw: bool) -> pl.DataFrame:
 
 
 @st.cache_data(
+    hash_funcs=HASH_FUNCS,
     max_entries=8,
     show_spinner="Analyses d'évaluation (étude d'événements, composition, ajustements)…",
 )
@@ -246,6 +264,7 @@ def _analysis(view: View, key: str) -> pl.DataFrame:
 
 
 @st.cache_data(
+    hash_funcs=HASH_FUNCS,
     max_entries=2,
     show_spinner="Analyses d'évaluation (étude d'événements, composition, ajustements)…",
 )
@@ -271,7 +290,7 @@ def evaluation_view(view: View, raw: bool) -> View:
     )
 
 
-@st.cache_data(max_entries=32, show_spinner="Différence de différences…")
+@st.cache_data(hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Différence de différences…")
 def did(view: View) -> list[dict]:
     return json.loads(_did_json(view)["rows"][0])
 
@@ -293,19 +312,29 @@ def did_rows(view: View) -> list[dict]:
     return rows if access.sees_raw(access.current_role()) else compare.perturb_did(rows)
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des séries par mois d'ouverture des droits…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Calcul des séries par mois d'ouverture des droits…",
+)
 @_kept
 def by_entry_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.by_entry_month(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul de l'intensité mois par mois…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul de l'intensité mois par mois…"
+)
 @_kept
 def intensity_by_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.intensity_by_month(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des courbes d'orientation (Kaplan–Meier)…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Calcul des courbes d'orientation (Kaplan–Meier)…",
+)
 @_kept
 def orientation_km(
     view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
@@ -313,31 +342,45 @@ def orientation_km(
     return series.orientation_km(_scope(view), list(groups), key)
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des courbes de reprise d'emploi…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des courbes de reprise d'emploi…"
+)
 @_kept
 def employment_curves(view: View, groups: tuple[str, ...], durable: bool) -> pl.DataFrame:
     return series.employment_curves(_scope(view), list(groups), durable=durable)
 
 
-@st.cache_data(max_entries=32, show_spinner="Répartition des semaines par heures d'activité…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Répartition des semaines par heures d'activité…",
+)
 @_kept
 def hours_distribution(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_distribution(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des heures par type d'activité…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des heures par type d'activité…"
+)
 @_kept
 def hours_by_activity(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_by_activity(_scope(view), list(groups))
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des indicateurs par catégorie…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des indicateurs par catégorie…"
+)
 @_kept
 def by_attribute(view: View, column: str, families: tuple[str, ...]) -> pl.DataFrame:
     return series.by_attribute(_scope(view), column, families)
 
 
-@st.cache_data(max_entries=16, show_spinner="Calcul des personnes accompagnées par référent…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=16,
+    show_spinner="Calcul des personnes accompagnées par référent…",
+)
 @_kept
 def caseload(view: View) -> pl.DataFrame:
     """Caseload per FTE by territoire and organisme, restricted to the territoires of the
@@ -347,12 +390,18 @@ def caseload(view: View) -> pl.DataFrame:
     return frame.filter(pl.col("territoire").is_in(list(chosen))) if chosen else frame
 
 
-@st.cache_data(max_entries=16, show_spinner="Calcul des personnes par référent et territoire…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=16,
+    show_spinner="Calcul des personnes par référent et territoire…",
+)
 def caseload_by_territoire(view: View) -> pl.DataFrame:
     return intensity.caseload_by_territoire(caseload(view), config().pilot)
 
 
-@st.cache_data(max_entries=16, show_spinner="Calcul de l'évolution du stock…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=16, show_spinner="Calcul de l'évolution du stock…"
+)
 @_kept
 def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
     return series.stock_series(_scope(view), list(months))
@@ -361,32 +410,44 @@ def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
 # --------------------------------------------------------------------------- orientation
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des délais d'orientation…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des délais d'orientation…"
+)
 def delays(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     """Per (person, group) delay Or − O of the entry cohort oriented by S (internal: never
     displayed as such, only through the histogram and the quantiles)."""
     return series.scope_delays(_scope(view), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner="Répartition des délais d'orientation…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Répartition des délais d'orientation…"
+)
 @_kept
 def delay_histogram(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_histogram(delays(view, groups), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner="Synthèse des délais d'orientation…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Synthèse des délais d'orientation…"
+)
 @_kept
 def delay_summary(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_summary(delays(view, groups), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des parts par organisme référent…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des parts par organisme référent…"
+)
 @_kept
 def organisme_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.organisme_shares(_scope(view), groups)
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul de la part orientée au fil des jours…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Calcul de la part orientée au fil des jours…",
+)
 def oriented_share_curve(
     view: View, groups: tuple[str, ...], key: str = "delai_orientation_median"
 ) -> pl.DataFrame:
@@ -396,7 +457,11 @@ def oriented_share_curve(
 # --------------------------------------------------------------------------- intensity
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des parts de semaines par heures d'activité…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Calcul des parts de semaines par heures d'activité…",
+)
 def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     """The weekly hours distribution with each group's total of weeks (the share's
     denominator)."""
@@ -407,7 +472,11 @@ def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return frame.select("group", "classe", "semaines", "semaines_total", "part", *keys)
 
 
-@st.cache_data(max_entries=16, show_spinner="Calcul des professionnels accompagnants (ETP)…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=16,
+    show_spinner="Calcul des professionnels accompagnants (ETP)…",
+)
 @_kept
 def fte_over_time(
     view: View,
@@ -430,7 +499,11 @@ def fte_over_time(
 # --------------------------------------------------------------------------- employment
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des premiers emplois par type de contrat…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Calcul des premiers emplois par type de contrat…",
+)
 @_kept
 def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """First job within ``horizon`` days of the first orientation, by type of contract."""
@@ -443,7 +516,9 @@ def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> 
     return frame.sort(pl.col("group").replace_strict(order, default=len(order)))
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul des premiers emplois durables…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des premiers emplois durables…"
+)
 def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """Share of durable contracts among first jobs, per group."""
     return employment.durable_share(first_job_by_contract(view, groups, horizon))
@@ -463,7 +538,9 @@ def did_summary(view: View) -> pl.DataFrame:
 # --------------------------------------------------------------------------- map
 
 
-@st.cache_resource(max_entries=2, show_spinner="Chargement des contours des communes…")
+@st.cache_resource(
+    hash_funcs=HASH_FUNCS, max_entries=2, show_spinner="Chargement des contours des communes…"
+)
 def commune_shapes(data_dir: str) -> geo.CommuneShapes:
     """The communes outlines of the data directory (read once, shared by every session).
     Raises :class:`queries.errors.DataDirError` when the file is missing or unreadable."""
@@ -477,7 +554,9 @@ STATIC_GEO = Path(__file__).resolve().parent.parent / "static" / "geo"
 STATIC_GEO_URL = "app/static/geo"  # relative to the page: also under a server.baseUrlPath
 
 
-@st.cache_resource(max_entries=2, show_spinner="Préparation des contours de la carte…")
+@st.cache_resource(
+    hash_funcs=HASH_FUNCS, max_entries=2, show_spinner="Préparation des contours de la carte…"
+)
 def commune_outlines(data_dir: str) -> str | dict:
     """What the map's traces take as ``geojson``: the URL of the communes outlines served
     as a static file (content-addressed, written on first use), or the FeatureCollection
@@ -502,7 +581,9 @@ def commune_outlines(data_dir: str) -> str | dict:
     return f"{STATIC_GEO_URL}/{name}"
 
 
-@st.cache_resource(max_entries=8, show_spinner="Tracé des contours des territoires…")
+@st.cache_resource(
+    hash_funcs=HASH_FUNCS, max_entries=8, show_spinner="Tracé des contours des territoires…"
+)
 def group_borders(data_dir: str, date: dt.date, level: str) -> pl.DataFrame:
     """Outline edges of each territoire (or EPCI) of the snapshot's communes referential."""
     communes = snapshot(data_dir, date).communes
@@ -521,26 +602,32 @@ def reference(view: View) -> pl.DataFrame:
 
 # The cohort's rows are shared, not copied: st.cache_data would pickle them at each call
 # (a national cohort is 2 M rows, about 400 MB: 2 s per read); a few cohorts at a time.
-@st.cache_resource(max_entries=4, show_spinner="Sélection de la cohorte…")
+@st.cache_resource(hash_funcs=HASH_FUNCS, max_entries=4, show_spinner="Sélection de la cohorte…")
 def cohort(view: View, spec: CohortSpec) -> pl.DataFrame:
     """The person-table rows of the cohort (sidebar filters, then the spec)."""
     snap = snapshot(view.data_dir, view.date)
     return cohort_metrics.select(reference(view), spec, day(view.date), emplois=snap.emplois)
 
 
-@st.cache_data(max_entries=16, show_spinner="Calcul du profil de la cohorte…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=16, show_spinner="Calcul du profil de la cohorte…"
+)
 @_kept
 def cohort_profile(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.profile(cohort(view, spec), reference(view))
 
 
-@st.cache_data(max_entries=16, show_spinner="Synthèse de la cohorte…")
+@st.cache_data(hash_funcs=HASH_FUNCS, max_entries=16, show_spinner="Synthèse de la cohorte…")
 @_kept
 def cohort_summary(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.summary(cohort(view, spec), reference(view), config().pilot)
 
 
-@st.cache_data(max_entries=16, show_spinner="Calcul des entrées mensuelles de la cohorte…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=16,
+    show_spinner="Calcul des entrées mensuelles de la cohorte…",
+)
 @_kept
 def cohort_monthly_entries(view: View, spec: CohortSpec, date_col: str = "o") -> pl.DataFrame:
     """The cohort by month, on the full grid of the view's months (no presence oracle)."""
@@ -591,7 +678,11 @@ def export_builder(view: View, spec: CohortSpec) -> Callable[[], pl.DataFrame]:
     return lambda: export_rows(snap, rows, view)
 
 
-@st.cache_data(max_entries=32, show_spinner="Calcul du risque de réidentification du fichier…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS,
+    max_entries=32,
+    show_spinner="Calcul du risque de réidentification du fichier…",
+)
 @_kept
 def export_risk(view: View, spec: CohortSpec, precise: tuple[str, ...] = ()) -> pl.DataFrame:
     """The re-identification risk of the cohort's row file with these ``precise`` groups
@@ -611,7 +702,9 @@ def previous_valid(data_dir: str, date: dt.date) -> dt.date | None:
     return earlier[-1] if earlier else None
 
 
-@st.cache_data(max_entries=8, show_spinner="Comparaison avec le snapshot précédent…")
+@st.cache_data(
+    hash_funcs=HASH_FUNCS, max_entries=8, show_spinner="Comparaison avec le snapshot précédent…"
+)
 def snapshot_diff(data_dir: str, previous: dt.date, current: dt.date) -> dict[str, pl.DataFrame]:
     """What changed between two snapshots (see :func:`queries.diff.compare_snapshots`)."""
     return diff.compare_snapshots(data_dir, previous, current)

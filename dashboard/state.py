@@ -35,6 +35,13 @@ class View:
     # EPCI code -> name of the snapshot's referential, for texts (never a filter itself)
     epci_names: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
+    def cache_token(self) -> str:
+        """What the view's tables depend on, as text, for Streamlit's caches
+        (:data:`dashboard.data.HASH_FUNCS`): its hash of the whole dataclass, field by field,
+        took about 2 ms at every cached call of every run. The EPCI names are left out, as
+        from equality: they come from the snapshot's referential."""
+        return repr((self.data_dir, self.date, self.period, self.filters))
+
     def describe(self) -> str:
         """A French one-liner of the active filters (for captions and exports); EPCI by
         their names."""

@@ -181,6 +181,29 @@ def test_every_cached_function_says_in_french_what_it_computes() -> None:
         # « Running `name(...)`. »
         assert isinstance(text, str) and text.endswith("…"), name
         assert not text.startswith("Running"), name
+        # a view and a cohort are hashed by their text, not field by field at every call
+        assert func._info.hash_funcs is data.HASH_FUNCS, name
+
+
+def test_a_view_s_cache_token_says_what_its_tables_depend_on() -> None:
+    import datetime as dt
+
+    from dashboard.state import View
+    from metrics.base import Filters, Period
+
+    period = Period(dt.date(2023, 5, 11), dt.date(2024, 12, 31))
+    view = View("d", dt.date(2024, 12, 31), period, Filters(), (("1", "CC A"),))
+    same = View("d", dt.date(2024, 12, 31), period, Filters(), (("1", "CC B"),))
+    assert view.cache_token() == same.cache_token() and view == same
+    others = [
+        View("e", view.date, period, Filters()),
+        View("d", dt.date(2024, 11, 30), period, Filters()),
+        View("d", view.date, Period(dt.date(2023, 6, 1), period.end), Filters()),
+        View("d", view.date, period, Filters(territoires=("Thiérache",))),
+        View("d", view.date, period, Filters(accompagnement_renove=False)),
+    ]
+    tokens = {v.cache_token() for v in [view, *others]}
+    assert len(tokens) == len(others) + 1
 
 
 def _ctx(page_hash: str, page_name: str) -> SimpleNamespace:
