@@ -283,68 +283,85 @@ def machine() -> str:
 
 ANALYSIS = """## Profile, and what would meet the targets not met
 
-**Machine.** This file was measured on an AMD EPYC (2 cores), the kind of machine of the
-2026-12-02 11:12 file, not the Intel Xeon of the file before this one (whose figures were
-about twice these, unchanged code included): compare with the former, not the latter.
+**Machine.** An AMD EPYC with 2 cores, like the 2026-12-03 08:47 file, but about 1.5× slower
+on this run for code this stop did not touch: the DuckDB floor (decoding every column the
+report reads) 4.17 s → 6.45 s, Méthodologie (département, cold) 0.29 s → 0.44 s, Qualité des
+données 1.31 s → 2.25 s, the département report's floor 0.18 s → 0.27 s; the tests' slower
+group took 474 s where it took 274 s. Compare the figures below with that in mind: what
+this stop changed was measured against the code before it in the same session (A/B).
 
-- **What this stop changed.** (1) *The default view's tables are kept with the snapshot's
-  cache* (`Snapshot.kept_table`, `dashboard.data._kept`) and `make warm`
-  (`python -m dashboard.warmup`) computes them when an extract arrives, by running every
-  page and section as an evaluator and as a leadership role: a new server process reads
-  them instead of computing them. National, server time (AppTest): a page opened cold
-  7.4–23.4 s when computed, 0.56–0.99 s when kept (Cohortes apart, below); in Chromium the
-  first page of a new session 32.3 s when computed, 7.25 s when kept, « Comparaison
-  territoriale » after a click 7.9 s → 1.1 s. (2) *A page runs its open section only*
-  (`dashboard.layout.sections`): its hidden tabs were computed, built, sent and drawn at
-  every run. Département, AppTest, the commit before (e2fa0d3) against this one on this
-  machine: filter change on the four pages with sections 0.77–0.89 s → 0.25–0.36 s, revisit
-  0.43–0.57 s → 0.12–0.19 s, cold 1.27–1.60 s → 0.66–0.90 s; nationally the Chromium
-  session's server peaks at 4.19 GB (6.89 GB in the previous file, another machine) since
-  a page no longer holds every tab's tables.
-- **Report, first read (41.9 s; target 15 s), cached (7.6 s; target 5 s), first read /
-  floor 10.0× (target ≤ 10×, missed by the second decimal).** Code unchanged by this stop.
-  Cached, per the previous profile: imports ≈ 1 s, the snapshot cache read ≈ 1 s, the
-  orientation family ≈ 2.5 s (two Kaplan–Meier medians over person rows, the cell
-  decomposition of the 6 M membership rows), intensity ≈ 2.7 s (binary searches over the
-  mapped indexes), coverage ≈ 1.5 s, the DiD ≈ 0.9 s. What would meet it: the Kaplan–Meier
-  medians from per-cell event counts, the membership's cells built from the person table
-  rather than its 6 M rows. The first read (41.9 s against a DuckDB floor of 4.2 s) was
-  not profiled anew in this stop.
-- **Pages cold when computed (national up to 23.4 s; target 5 s), a new extract's first
-  page in Chromium (32.3 s; target 8 s).** That is the case without the warm-up; with it
-  (the « restarted server » column and rows) the targets are met but by « Cohortes et
-  exports ». What would meet it without an operator step: the app starting the warm-up
+- **What this stop changed.** (1) *« Cohortes et exports » builds the cohort's row file
+  on a click* (`dashboard.data.export_builder`, a deferred download), not at each run: the
+  page shows the row count (the cohort's size) and the file's re-identification risk
+  (`dashboard.data.export_risk`), computed from the same rows without their intensity
+  counts (no quasi-identifiers; a test downloads the file and finds the risk the page
+  showed). The cohort's rows are shared by `st.cache_resource` (`st.cache_data` unpickled
+  the 2 M national rows at each of its five reads: 2.2 s each); the profile counts each
+  variable by a group-by (no long frame of people × variables: 2.9 s → 0.85 s nationally);
+  the opening cohort's tables (summary, profile, months, risk) are kept like the default
+  view's. National, server time: the page opened by a restarted server 12.77 s → 3.21 s
+  (met, on the slower machine), revisit 0.80 s → 0.27 s; in Chromium its first visit
+  6.83 s → 3.39 s. (2) *Beneficiaires classified with narrow operations*: repeated
+  identifiers by a group-by of the identifiers, pid numbered over the identifiers alone,
+  the classified rows materialised once instead of a view read twice; the statement 5–6 s
+  → 2.9 s nationally (the report's JSON byte-identical on the sample). (3) *Views and cohorts
+  hashed by their text* in every cache of `dashboard.data` (`View.cache_token`): 1.8 ms →
+  0.1 ms per cached call, about 25 calls per page run.
+- **Report, first read (53.1 s here; target 15 s), cached (13.2 s; target 5 s).** The
+  first read was profiled (pyinstrument, 48 s wall on a quieter moment): loading the
+  snapshot 32 s (activites 10.6 s: DuckDB decoding 3.9 s, the sort by person, week, type
+  4.5 s; contacts 7.7 s: decoding 2.9 s, sorts 3.4 s; beneficiaires 5 s, now 2.9 s;
+  writing the cache 2.5 s), then the indicators 12 s of which 4.5 s build the per-person
+  indexes kept for later reads. /usr/bin/time says where the rest of the machine goes:
+  2.6 million minor page faults and 23–28 s of system time for 50 s of wall time: every
+  fresh 300 MB column is first touched page by page (≈ 9 µs a 4 KiB fault on this virtual
+  machine; transparent huge pages are « madvise » only and rarely granted once memory is
+  fragmented). Tried and not kept: packing each row's key and row number into one Int64 and
+  sorting values (1 s instead of 4.5 s in a quiet process, but slower than Polars' own sort
+  once the process has churned memory: the decoded columns are new allocations);
+  jemalloc's retention (`_RJEM_MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1`: −6 s of
+  system time, but 9 GB peak instead of 5.7). What would meet it: fewer full-size
+  intermediate columns (the row rules and the sort in one DuckDB pass handing over only the
+  valid rows; the reductions written once into preallocated buffers), a host with huge
+  pages always on, and the cached read's two Kaplan–Meier medians and membership cells
+  from per-cell counts (per the previous profile, orientation ≈ 2.5 s and intensity ≈ 2.7 s
+  of the cached 7.6 s on the quieter machine).
+- **Pages cold when computed (national up to 32.7 s here; target 5 s), a new extract's
+  first page in Chromium (43.7 s).** That is the case without the warm-up; with it (the
+  « restarted server » column, now met on every page, Cohortes included) the pages open
+  in 0.9–3.2 s. What would meet it without an operator step: the app starting the warm-up
   itself when it loads a snapshot without kept tables (a background process), or the
-  per-cell aggregates below, from which the default view is a sum.
-- **« Cohortes et exports » for the evaluator (national 10–12.8 s cold, 6.8 s in
-  Chromium).** The page builds the cohort's row-level file (2 M persons with their weekly
-  intensities) at load, to show its size and its re-identification risk before any
-  download; these rows are person-level, so they are not kept. What would meet it: the
-  rows built when a download is asked for, and the size and risk from per-cell counts of
-  the minimised quasi-identifiers.
-- **Filter changes (national 1.7–4.1 s server, 3.5 s in Chromium; target 1 s; département
-  0.30–0.37 s on three pages, target 0.3 s).** A new filter still recomputes the open
-  section's tables from the persons. What would meet it: per-cell aggregates (territoire ×
-  EPCI × entry month × the other filter columns) computed once per snapshot (and kept like
-  the tables), from which any filter combination is a sum.
-- **Chromium, département: first page 6.3 s (next visitor 4.5 s; targets 3 s and 2 s),
-  page switches up to 1.95 s first visit (Qualité des données, whose tables of every rule
-  are computed at the first visit) and 1.05 s revisit (Cohortes).** A first page is ≈ 1.1 s
-  until the run starts (10.4 MB of Streamlit's JavaScript per new browser context), ≈ 3 s
-  of server for a server's first session (module imports ≈ 1.4 s, the snapshot and person
-  table loaded) or 1.3 s for the next one, and 1.5–2.1 s of drawing, with Chromium using
-  6–7 CPU-seconds of the two cores the server shares. What would meet it: a reverse proxy
-  compressing and caching the static files, a server process that has imported and loaded
-  the snapshot before its first session, and the browser on the user's machine rather than
-  on the server's two cores.
-- **The AppTest harness's own peak (national 18.25 GB)** is the benchmark process running
-  every page cold six times (snapshot reloaded each time), not the app: the app's peak is
-  the Chromium session's server's, 4.19 GB.
-- **Met:** the département report (first read 1.92 s, cached 1.22 s), the app's peak memory
-  (4.19 GB), the national first page of a new session once the tables are kept (7.25 s),
-  « Comparaison territoriale » after a click (1.12 s), every national page but Cohortes
-  opened cold by a restarted server (< 1 s), the département filter change on five pages of
-  eight."""
+  per-cell aggregates below.
+- **National first page in Chromium once prepared (10.1 s here; target 8 s; 7.25 s on the
+  quieter run before).** Server 5.9 s (module imports, snapshot cache and person table read,
+  kept tables) and 2.9 s of drawing with Chromium on the same two cores. Code unchanged on
+  that path but for the text cache keys; the miss follows the machine.
+- **Filter changes (national 2.5–6.0 s server, 4.1 s in Chromium; target 1 s; département
+  0.35–0.60 s here, 0.25–0.37 s on the quieter run).** A new filter recomputes the open
+  section's tables from the persons. Profiled nationally for Vue d'ensemble (Thiérache,
+  ≈ 4 s): the monthly intensity series 1.6 s (binary searches of the windows in the
+  20 M-row indexes 1.3 s), the indicators 1.3 s, the entry-month series 0.6 s; on the
+  département no single part dominates (Polars' 700 small eager calls ≈ 0.16 s, figures
+  0.15 s, cache hashing, now cut). What would meet it: per-cell aggregates (territoire ×
+  EPCI × entry month × the other filter columns) computed once per snapshot and kept like
+  the tables, from which any filter combination is a sum; the windows' index positions
+  computed once per scope and shared by the indicators and the series.
+- **Chromium, département: first page 8.5 s (next visitor 6.6 s; targets 3 s and 2 s),
+  page switches up to 2.8 s first visit (Cohortes) and 1.6 s revisit.** As before: ≈ 1.2 s
+  until the run starts (10.4 MB of Streamlit's JavaScript per new browser context), the
+  server's first session (imports, snapshot and person table), then 2–3 s of drawing, with
+  Chromium using 8–10 CPU-seconds of the two cores the server shares. What would meet it:
+  a reverse proxy compressing and caching the static files, a server process that has
+  imported and loaded the snapshot before its first session, and the browser on the
+  user's machine rather than on the server's two cores.
+- **The AppTest harness's own peak (national 12.5 GB)** is the benchmark process running
+  every page cold six times, not the app: the app's peak is the Chromium session's
+  server's, 3.75 GB.
+- **Met:** the département report cached (1.75 s; first read 2.71 s on this slower run,
+  1.92 s before), the app's peak memory (3.75 GB), every national page opened by a restarted
+  server (0.9–3.2 s, « Cohortes et exports » now included), « Comparaison territoriale »
+  after a click (1.59 s), the national first read / floor ratio (8.2×, with the floor
+  slower too)."""
 
 
 def fmt_s(x: float | None) -> str:
