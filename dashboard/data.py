@@ -645,7 +645,8 @@ def export_rows(
     id_beneficiaire: never shown nor downloaded as such; :func:`dashboard.exports.row_export`
     is the way out). Without ``with_intensity`` the weekly-intensity counts are null: they
     are no quasi-identifier, so the file's risk is the same without them
-    (:func:`export_risk`). No Streamlit cache: a download runs it off the script's thread."""
+    (:func:`export_risk`), and those rows are left unsorted. No Streamlit cache: a download
+    runs it off the script's thread."""
     per_person = None
     if with_intensity:
         per_person = intensity.person_intensity(
@@ -663,6 +664,7 @@ def export_rows(
         orientations=snap.orientations,
         communes=snap.communes,
         intensity=per_person,
+        ordered=with_intensity,  # the risk's rows (no intensity) need no order
     )
 
 

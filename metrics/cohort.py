@@ -516,11 +516,14 @@ def export_rows(
     orientations: pl.DataFrame,
     communes: pl.DataFrame | None = None,
     intensity: pl.DataFrame | None = None,
+    ordered: bool = True,
 ) -> pl.DataFrame:
     """Person-level rows of a cohort for the evaluators' export: codes as in the data
     contract, dates as dates, no ``id_foyer`` and no internal key. ``id_beneficiaire`` is kept
     for :func:`dashboard.exports.row_export`, which replaces it by a per-export pseudonym.
-    Columns: ``EXPORT_COLUMNS``, sorted by opening date then id."""
+    Columns: ``EXPORT_COLUMNS``, sorted by opening date then id unless not ``ordered`` (for a
+    figure over the rows that no order changes, such as their uniqueness: the sort of 2 M
+    identifiers is a second nationally)."""
     jobs = first_jobs(cohort, emplois)
     n_orient = (
         orientations.join(cohort.select("pid"), on="pid", how="semi")
@@ -558,6 +561,6 @@ def export_rows(
             delai_emploi_jours=pl.col("job").cast(pl.Int32),
             delai_emploi_durable_jours=pl.col("durable").cast(pl.Int32),
         )
-        .sort("o", "id_beneficiaire")
+        .pipe(lambda rows: rows.sort("o", "id_beneficiaire") if ordered else rows)
         .select(list(EXPORT_COLUMNS))
     )
