@@ -570,12 +570,12 @@ def definition_document(
     view: View,
     criteria: Criteria,
     definition: str,
-    rows: int | None,
+    row_count: int | None,
     precise: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The definition file: snapshot, filters and criteria, enough to rebuild the cohort,
-    with its French description, row count (``rows``: None when the role may not download
-    rows) and the columns
+    with its French description, row count (``row_count``: None when the role may not
+    download rows) and the columns
     of the row file with these ``precise`` groups (those it actually has)."""
     columns = labels.with_label_columns(minimisation.dictionary(precise))
     return {
@@ -584,7 +584,7 @@ def definition_document(
         "criteres_cohorte": criteria.set_params(),
         "periode_appliquee_a": criteria.periode,
         "description": f"{view.describe()} · {definition}",
-        "lignes": rows,
+        "lignes": row_count,
         "colonnes_precises": sorted(minimisation.precise_columns(precise) & set(columns)),
         "colonnes": columns | {"pseudonyme": PSEUDONYM_DEFINITION_FR},
     }

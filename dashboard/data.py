@@ -57,8 +57,11 @@ from queries.snapshots import synthetic_marker as _synthetic_marker
 
 log = logging.getLogger(__name__)
 # How every cache of this module hashes a view and a cohort: by their text (a few dozen
-# characters) rather than field by field (View.cache_token).
+# characters) rather than field by field (View.cache_token). Its caches are declared with
+# these two, never with st.cache_data / st.cache_resource directly.
 HASH_FUNCS = {View: View.cache_token, CohortSpec: repr}
+_cache_data = functools.partial(st.cache_data, hash_funcs=HASH_FUNCS)
+_cache_resource = functools.partial(st.cache_resource, hash_funcs=HASH_FUNCS)
 _ROOT = Path(__file__).resolve().parent.parent
 
 P = ParamSpec("P")
@@ -145,9 +148,7 @@ def synthetic_marker(data_dir: str) -> dict | None:
     return _synthetic_marker(data_dir)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, ttl=300, show_spinner="Vérification des snapshots disponibles…"
-)
+@_cache_data(ttl=300, show_spinner="Vérification des snapshots disponibles…")
 def statuses(data_dir: str) -> list[SnapshotStatus]:
     """Every snapshot folder and its structural status (re-read every 5 minutes)."""
     return snapshot_statuses(data_dir)
@@ -157,20 +158,18 @@ def valid_dates(data_dir: str) -> list[dt.date]:
     return [s.date for s in statuses(data_dir) if s.valid]
 
 
-@st.cache_data(hash_funcs=HASH_FUNCS, ttl=300, show_spinner="Recherche du dernier snapshot valide…")
+@_cache_data(ttl=300, show_spinner="Recherche du dernier snapshot valide…")
 def latest_valid(data_dir: str) -> dt.date:
     return latest_valid_snapshot(data_dir)
 
 
-@st.cache_resource(hash_funcs=HASH_FUNCS, max_entries=4, show_spinner="Chargement du snapshot…")
+@_cache_resource(max_entries=4, show_spinner="Chargement du snapshot…")
 def snapshot(data_dir: str, date: dt.date) -> Snapshot:
     """One validated snapshot, loaded once and shared by every session."""
     return load_snapshot(data_dir, date)
 
 
-@st.cache_resource(
-    hash_funcs=HASH_FUNCS, max_entries=4, show_spinner="Chargement des bénéficiaires du snapshot…"
-)
+@_cache_resource(max_entries=4, show_spinner="Chargement des bénéficiaires du snapshot…")
 def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     """The person table of a snapshot (shared, computed once), with the record keys of the
     cell key perturbation (metrics.perturbation; they never leave the server)."""
@@ -180,9 +179,7 @@ def people(data_dir: str, date: dt.date) -> pl.DataFrame:
     )
 
 
-@st.cache_resource(
-    hash_funcs=HASH_FUNCS, max_entries=1, show_spinner="Sélection des bénéficiaires de la vue…"
-)
+@_cache_resource(max_entries=1, show_spinner="Sélection des bénéficiaires de la vue…")
 def _scope(view: View, level: str = "territoire") -> engine.Scope:
     """The scope of a view, shared by every table of the view and every session: its
     filtered people, group membership (with its cell decomposition) and employment flags
@@ -199,15 +196,14 @@ def _scope(view: View, level: str = "territoire") -> engine.Scope:
     )
 
 
-@st.cache_data(hash_funcs=HASH_FUNCS, max_entries=64, show_spinner="Calcul des indicateurs…")
+@_cache_data(max_entries=64, show_spinner="Calcul des indicateurs…")
 @_kept
 def indicators(view: View, families: tuple[str, ...] | None = None, level: str = "territoire"):
     """Indicator table (with the internal var column) for the view."""
     return engine.indicators(_scope(view, level), families)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=64,
     show_spinner="Comparaison du pilote et du reste du département…",
 )
@@ -232,8 +228,7 @@ def pilot_vs_rest(view: View, keys: tuple[str, ...] | None = None) -> pl.DataFra
     return compare.pilot_vs_rest(safe, tests, config().pilot, keys)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=64,
     show_spinner="Application du secret statistique aux indicateurs…",
 )
@@ -245,8 +240,7 @@ def _protected_indicators(view: View, raw: bool) -> pl.DataFrame:
     return display.protect(indicators(view), display.INDICATOR_FRAME)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=8,
     show_spinner="Analyses d'évaluation (étude d'événements, composition, ajustements)…",
 )
@@ -263,8 +257,7 @@ def _analysis(view: View, key: str) -> pl.DataFrame:
     return _computed_analyses(view).frame(key)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=2,
     show_spinner="Analyses d'évaluation (étude d'événements, composition, ajustements)…",
 )
@@ -290,7 +283,7 @@ def evaluation_view(view: View, raw: bool) -> View:
     )
 
 
-@st.cache_data(hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Différence de différences…")
+@_cache_data(max_entries=32, show_spinner="Différence de différences…")
 def did(view: View) -> list[dict]:
     return json.loads(_did_json(view)["rows"][0])
 
@@ -312,8 +305,7 @@ def did_rows(view: View) -> list[dict]:
     return rows if access.sees_raw(access.current_role()) else compare.perturb_did(rows)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Calcul des séries par mois d'ouverture des droits…",
 )
@@ -322,16 +314,13 @@ def by_entry_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.by_entry_month(_scope(view), list(groups))
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul de l'intensité mois par mois…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul de l'intensité mois par mois…")
 @_kept
 def intensity_by_month(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.intensity_by_month(_scope(view), list(groups))
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Calcul des courbes d'orientation (Kaplan–Meier)…",
 )
@@ -342,16 +331,13 @@ def orientation_km(
     return series.orientation_km(_scope(view), list(groups), key)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des courbes de reprise d'emploi…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul des courbes de reprise d'emploi…")
 @_kept
 def employment_curves(view: View, groups: tuple[str, ...], durable: bool) -> pl.DataFrame:
     return series.employment_curves(_scope(view), list(groups), durable=durable)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Répartition des semaines par heures d'activité…",
 )
@@ -360,24 +346,19 @@ def hours_distribution(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_distribution(_scope(view), list(groups))
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des heures par type d'activité…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul des heures par type d'activité…")
 @_kept
 def hours_by_activity(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.hours_by_activity(_scope(view), list(groups))
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des indicateurs par catégorie…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul des indicateurs par catégorie…")
 @_kept
 def by_attribute(view: View, column: str, families: tuple[str, ...]) -> pl.DataFrame:
     return series.by_attribute(_scope(view), column, families)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=16,
     show_spinner="Calcul des personnes accompagnées par référent…",
 )
@@ -390,8 +371,7 @@ def caseload(view: View) -> pl.DataFrame:
     return frame.filter(pl.col("territoire").is_in(list(chosen))) if chosen else frame
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=16,
     show_spinner="Calcul des personnes par référent et territoire…",
 )
@@ -399,9 +379,7 @@ def caseload_by_territoire(view: View) -> pl.DataFrame:
     return intensity.caseload_by_territoire(caseload(view), config().pilot)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=16, show_spinner="Calcul de l'évolution du stock…"
-)
+@_cache_data(max_entries=16, show_spinner="Calcul de l'évolution du stock…")
 @_kept
 def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
     return series.stock_series(_scope(view), list(months))
@@ -410,41 +388,32 @@ def stock_series(view: View, months: tuple[dt.date, ...]) -> pl.DataFrame:
 # --------------------------------------------------------------------------- orientation
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des délais d'orientation…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul des délais d'orientation…")
 def delays(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     """Per (person, group) delay Or − O of the entry cohort oriented by S (internal: never
     displayed as such, only through the histogram and the quantiles)."""
     return series.scope_delays(_scope(view), groups)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Répartition des délais d'orientation…"
-)
+@_cache_data(max_entries=32, show_spinner="Répartition des délais d'orientation…")
 @_kept
 def delay_histogram(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_histogram(delays(view, groups), groups)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Synthèse des délais d'orientation…"
-)
+@_cache_data(max_entries=32, show_spinner="Synthèse des délais d'orientation…")
 @_kept
 def delay_summary(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return orientation.delay_summary(delays(view, groups), groups)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des parts par organisme référent…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul des parts par organisme référent…")
 @_kept
 def organisme_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return series.organisme_shares(_scope(view), groups)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Calcul de la part orientée au fil des jours…",
 )
@@ -457,8 +426,7 @@ def oriented_share_curve(
 # --------------------------------------------------------------------------- intensity
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Calcul des parts de semaines par heures d'activité…",
 )
@@ -472,8 +440,7 @@ def hours_shares(view: View, groups: tuple[str, ...]) -> pl.DataFrame:
     return frame.select("group", "classe", "semaines", "semaines_total", "part", *keys)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=16,
     show_spinner="Calcul des professionnels accompagnants (ETP)…",
 )
@@ -499,8 +466,7 @@ def fte_over_time(
 # --------------------------------------------------------------------------- employment
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Calcul des premiers emplois par type de contrat…",
 )
@@ -516,9 +482,7 @@ def first_job_by_contract(view: View, groups: tuple[str, ...], horizon: int) -> 
     return frame.sort(pl.col("group").replace_strict(order, default=len(order)))
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=32, show_spinner="Calcul des premiers emplois durables…"
-)
+@_cache_data(max_entries=32, show_spinner="Calcul des premiers emplois durables…")
 def durable_first_jobs(view: View, groups: tuple[str, ...], horizon: int) -> pl.DataFrame:
     """Share of durable contracts among first jobs, per group."""
     return employment.durable_share(first_job_by_contract(view, groups, horizon))
@@ -538,9 +502,7 @@ def did_summary(view: View) -> pl.DataFrame:
 # --------------------------------------------------------------------------- map
 
 
-@st.cache_resource(
-    hash_funcs=HASH_FUNCS, max_entries=2, show_spinner="Chargement des contours des communes…"
-)
+@_cache_resource(max_entries=2, show_spinner="Chargement des contours des communes…")
 def commune_shapes(data_dir: str) -> geo.CommuneShapes:
     """The communes outlines of the data directory (read once, shared by every session).
     Raises :class:`queries.errors.DataDirError` when the file is missing or unreadable."""
@@ -554,9 +516,7 @@ STATIC_GEO = Path(__file__).resolve().parent.parent / "static" / "geo"
 STATIC_GEO_URL = "app/static/geo"  # relative to the page: also under a server.baseUrlPath
 
 
-@st.cache_resource(
-    hash_funcs=HASH_FUNCS, max_entries=2, show_spinner="Préparation des contours de la carte…"
-)
+@_cache_resource(max_entries=2, show_spinner="Préparation des contours de la carte…")
 def commune_outlines(data_dir: str) -> str | dict:
     """What the map's traces take as ``geojson``: the URL of the communes outlines served
     as a static file (content-addressed, written on first use), or the FeatureCollection
@@ -581,9 +541,7 @@ def commune_outlines(data_dir: str) -> str | dict:
     return f"{STATIC_GEO_URL}/{name}"
 
 
-@st.cache_resource(
-    hash_funcs=HASH_FUNCS, max_entries=8, show_spinner="Tracé des contours des territoires…"
-)
+@_cache_resource(max_entries=8, show_spinner="Tracé des contours des territoires…")
 def group_borders(data_dir: str, date: dt.date, level: str) -> pl.DataFrame:
     """Outline edges of each territoire (or EPCI) of the snapshot's communes referential."""
     communes = snapshot(data_dir, date).communes
@@ -602,29 +560,26 @@ def reference(view: View) -> pl.DataFrame:
 
 # The cohort's rows are shared, not copied: st.cache_data would pickle them at each call
 # (a national cohort is 2 M rows, about 400 MB: 2 s per read); a few cohorts at a time.
-@st.cache_resource(hash_funcs=HASH_FUNCS, max_entries=4, show_spinner="Sélection de la cohorte…")
+@_cache_resource(max_entries=4, show_spinner="Sélection de la cohorte…")
 def cohort(view: View, spec: CohortSpec) -> pl.DataFrame:
     """The person-table rows of the cohort (sidebar filters, then the spec)."""
     snap = snapshot(view.data_dir, view.date)
     return cohort_metrics.select(reference(view), spec, day(view.date), emplois=snap.emplois)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=16, show_spinner="Calcul du profil de la cohorte…"
-)
+@_cache_data(max_entries=16, show_spinner="Calcul du profil de la cohorte…")
 @_kept
 def cohort_profile(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.profile(cohort(view, spec), reference(view))
 
 
-@st.cache_data(hash_funcs=HASH_FUNCS, max_entries=16, show_spinner="Synthèse de la cohorte…")
+@_cache_data(max_entries=16, show_spinner="Synthèse de la cohorte…")
 @_kept
 def cohort_summary(view: View, spec: CohortSpec) -> pl.DataFrame:
     return cohort_metrics.summary(cohort(view, spec), reference(view), config().pilot)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=16,
     show_spinner="Calcul des entrées mensuelles de la cohorte…",
 )
@@ -668,11 +623,6 @@ def export_rows(
     )
 
 
-def export_frame(view: View, spec: CohortSpec) -> pl.DataFrame:
-    """The cohort's person-level rows, as a row download builds them (:func:`export_rows`)."""
-    return export_rows(snapshot(view.data_dir, view.date), cohort(view, spec), view)
-
-
 def export_builder(view: View, spec: CohortSpec) -> Callable[[], pl.DataFrame]:
     """The cohort's rows built when called, from the snapshot and cohort this run holds: a
     row download's data, computed on the click (2 M rows nationally), not at each run."""
@@ -680,8 +630,7 @@ def export_builder(view: View, spec: CohortSpec) -> Callable[[], pl.DataFrame]:
     return lambda: export_rows(snap, rows, view)
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS,
+@_cache_data(
     max_entries=32,
     show_spinner="Calcul du risque de réidentification du fichier…",
 )
@@ -704,9 +653,7 @@ def previous_valid(data_dir: str, date: dt.date) -> dt.date | None:
     return earlier[-1] if earlier else None
 
 
-@st.cache_data(
-    hash_funcs=HASH_FUNCS, max_entries=8, show_spinner="Comparaison avec le snapshot précédent…"
-)
+@_cache_data(max_entries=8, show_spinner="Comparaison avec le snapshot précédent…")
 def snapshot_diff(data_dir: str, previous: dt.date, current: dt.date) -> dict[str, pl.DataFrame]:
     """What changed between two snapshots (see :func:`queries.diff.compare_snapshots`)."""
     return diff.compare_snapshots(data_dir, previous, current)

@@ -136,7 +136,7 @@ def _page_export(data_dir: Path, context: ExportContext) -> list[dict[str, str]]
         config.get_config.cache_clear()
         view = View(data_dir=str(data_dir), date=S, period=PERIOD, filters=Filters())
         rows = exports.cohort_row_export(
-            data.export_frame(view, CohortSpec()),
+            data.export_builder(view, CohortSpec())(),
             audit=context,
             log_path=str(data_dir.parent / "audit.jsonl"),
         )

@@ -103,6 +103,11 @@ def _rendered(at) -> list[str]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _kept_names(data_dir: Path) -> set[str]:
+    """The names of the kept tables of every snapshot of ``data_dir``."""
+    return {p.name for p in data_dir.glob(f"cache/*/{KEPT_DIR}/*")}
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_a_later_process_reads_the_default_view(
     app_on_sample, small_sample: Path, monkeypatch: pytest.MonkeyPatch, page: str
@@ -141,12 +146,12 @@ def test_only_the_default_view_is_kept(app_on_sample, small_sample: Path) -> Non
     st.cache_resource.clear()
     default = app_on_sample("pages/vue_ensemble.py")
     assert not default.exception
-    kept = {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")}
+    kept = _kept_names(small_sample)
     assert any("-indicators." in n for n in kept) and any("-comparisons." in n for n in kept)
     filtered = app_on_sample("pages/vue_ensemble.py", territoire="Thiérache")
     assert not filtered.exception
     assert _rendered(filtered) != _rendered(default)  # the filter did apply
-    assert {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")} == kept
+    assert _kept_names(small_sample) == kept
 
 
 def test_version_follows_parameters_code_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,10 +226,10 @@ def test_only_the_opening_cohort_is_kept(app_on_sample, small_sample: Path) -> N
     st.cache_resource.clear()
     default = app_on_sample("pages/cohortes.py")
     assert not default.exception
-    kept = {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")}
+    kept = _kept_names(small_sample)
     for table in ("cohort_summary", "cohort_profile", "cohort_monthly_entries", "export_risk"):
         assert any(f"-{table}." in n for n in kept), table
     chosen = app_on_sample("pages/cohortes.py", c_droits="clos")
     assert not chosen.exception
     assert _rendered(chosen) != _rendered(default)  # the criterion did apply
-    assert {p.name for p in small_sample.glob(f"cache/*/{KEPT_DIR}/*")} == kept
+    assert _kept_names(small_sample) == kept
