@@ -66,6 +66,7 @@ try:
     layout.setup()
     nav.run()
     complete = True
+    layout.freeze_long_lived()  # once per process (see .streamlit/config.toml, runner)
 except ConfigError as err:  # e.g. a pilot that is no territoire of the referential
     log.error("%s", err)
     st.error(fmt.plain(err.message_fr), icon=":material/settings_alert:")

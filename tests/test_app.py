@@ -88,3 +88,23 @@ def test_no_data_is_a_clear_french_error(tmp_path: Path, monkeypatch: pytest.Mon
     assert not at.exception
     assert "make sample" in at.error[0].value
     config.get_config.cache_clear()
+
+
+def test_no_full_collection_after_each_run(data_dir: Path) -> None:
+    """Streamlit's gc.collect(2) after every run is off (it held the interpreter lock for
+    0.15-0.4 s while the run's last messages waited), and a complete run freezes the
+    objects alive then out of the collector, once per process."""
+    import gc
+    import tomllib
+
+    from dashboard import layout
+
+    options = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert options["runner"]["postScriptGC"] is False
+    at = app()
+    at.run()
+    assert not at.exception
+    assert layout._frozen and gc.get_freeze_count() > 0
+    frozen = gc.get_freeze_count()
+    at.run()
+    assert gc.get_freeze_count() == frozen  # once: later runs freeze nothing more
