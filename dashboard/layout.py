@@ -111,6 +111,7 @@ def setup() -> state.View | None:
 
 APP_RAN_KEY = "_rsa_app_ran"
 _LEGACY_RETRY_KEY = "_rsa_legacy_retry"
+_LEGACY_HASH_KEY = "_rsa_legacy_hash"
 
 
 def mark_app_run() -> None:
@@ -132,6 +133,11 @@ def leave_legacy_pages_mode() -> None:
     if PagesManager.uses_pages_directory:
         log.info("first run in legacy pages/ mode: leaving it before drawing anything")
         PagesManager.uses_pages_directory = False
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is not None:  # the hash the rerun carries (unknown_page: no notice for it)
+            st.session_state[_LEGACY_HASH_KEY] = ctx.page_script_hash
         st.rerun()
 
 
@@ -206,6 +212,11 @@ def unknown_page(pages: Sequence[st.Page]) -> str | None:
     wanted_name = manager.intended_page_name or ""
     if wanted_hash:  # a click in the menu or a rerun: the page is known by its hash
         if any(p._script_hash == wanted_hash for p in pages):
+            return None
+        if wanted_hash == st.session_state.pop(_LEGACY_HASH_KEY, None) and not wanted_name:
+            # the rerun of a fresh server's first run (leave_legacy_pages_mode), which
+            # carries the legacy run's page hash, no page of ours: nothing was asked for
+            manager.set_script_intent("", "")
             return None
     elif not wanted_name or any(p.url_path == wanted_name for p in pages):
         return None
