@@ -31,7 +31,7 @@ warm: install
 	$(PY) -m dashboard.warmup --data-dir $(DATA_DIR)
 
 run: sample
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run server.py
 
 # The fast group first, then the slower one (browser with axe at two widths, simulations):
 # both always run, each spread over two worker processes (pytest-xdist; tests share no

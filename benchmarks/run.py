@@ -575,7 +575,13 @@ def browser_lines(name: str, b: dict) -> list[str]:
         "",
         f"First page of a new session: first visitor {fmt_s(b['first_visitor']['s'])}, next "
         f"visitor {fmt_s(b['next_visitor']['s'])}; « Calcul en cours… » seen by the first "
-        f"visitor in {b['first_visitor']['progress_runs']}/{runs} run(s).",
+        f"visitor in {b['first_visitor']['progress_runs']}/{runs} run(s). "
+        + (
+            f"The server started and finished its warm-up in {fmt_s(b['warmed_s'])} "
+            "(before the first visitor)."
+            if b.get("warmed_s") is not None
+            else ""
+        ),
         "",
         "Page switches (a click on the page's link in the sidebar, as the evaluator):",
         "",
@@ -660,8 +666,11 @@ def browser_lines(name: str, b: dict) -> list[str]:
 
 
 BROWSER_TEXT = (
-    "A fresh `streamlit run` server per run over the data set (its snapshot cache on disk "
-    "with the default view's kept tables, as after a restart; nothing in memory), and one run "
+    "A fresh `streamlit run server.py` server per run over the data set (its snapshot cache "
+    "on disk with the default view's kept tables, as after a restart; nothing in memory but "
+    "what the server's own warm-up loads at start — the app's modules, the latest snapshot "
+    "and its person table, `dashboard.warmup.preload` — the first visitor arriving once it "
+    "is done), and one run "
     "before them with the kept tables removed (a new extract's first visitor: every table "
     "computed by that server; its first page and first visits are shown apart), headless "
     "Chromium (/usr/bin/chromium, Playwright), viewport "
@@ -673,8 +682,10 @@ BROWSER_TEXT = (
     "gone. Until the run starts / run / drawing after it: the script state as the page sees "
     "it, until it leaves `notRunning` (`rerunRequested` or `running`), until it is back (the "
     "page has handled the server's last message), then the rest. Server: from the first "
-    "websocket frame the browser sends to the last it receives (network-thread time stamps, "
-    "not delayed by a busy page): the server's run plus the local network. CPU server / "
+    "websocket frame the browser sends to the last it receives (DevTools time stamps, taken "
+    "as the page handles each frame: a busy page delays them — on a Méthodologie switch the "
+    "server's script ran 0.1 s by py-spy while this span was 0.4–0.8 s): the server's run, "
+    "the local network and the page's backlog. CPU server / "
     "Chromium: CPU seconds used during the measure by the server's process and by all of "
     "Chromium's processes (renderer, software GPU process, browser; Playwright's driver "
     "apart), out of 2 cores. Browser busy: the page's main thread in long tasks (> 50 ms: "

@@ -75,7 +75,7 @@ def playwright_api():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def server(playwright_api, small_sample: Path, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """``streamlit run app.py`` on a free port over the small generated sample."""
+    """``streamlit run server.py`` on a free port over the small generated sample."""
     log_path = tmp_path_factory.mktemp("browser") / "streamlit.log"
     try:
         proc, base = start_server(small_sample, log_path)
@@ -90,10 +90,10 @@ def server(playwright_api, small_sample: Path, tmp_path_factory) -> Iterator[str
 def start_server(
     data_dir: Path, log_path: Path, record_key_file: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run app.py`` on a free local port over ``data_dir`` and wait until
-    it is healthy (RuntimeError with the log's tail otherwise). Returns (process, base URL).
-    The server's secret of the record keys is ``record_key_file`` (default: its own, new,
-    next to its log)."""
+    """Start ``streamlit run server.py`` (the app and its warm-up) on a free local port over
+    ``data_dir`` and wait until it is healthy (RuntimeError with the log's tail otherwise).
+    Returns (process, base URL). The server's secret of the record keys is
+    ``record_key_file`` (default: its own, new, next to its log)."""
     port = _free_port()
     secret = record_key_file or log_path.parent / "cle_enregistrements.bin"
     env = {
@@ -108,7 +108,7 @@ def start_server(
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "server.py",
         "--server.port",
         str(port),
         "--server.address",
@@ -136,6 +136,22 @@ def start_server(
             )
         time.sleep(0.5)
     return proc, base
+
+
+def wait_warmed(proc: subprocess.Popen, log_path: Path, timeout_s: float = 600) -> float:
+    """Wait until the server's warm-up (server.py, :func:`dashboard.warmup.preload`) says it
+    is done in the log; returns the seconds waited (RuntimeError if it stopped or never
+    said so)."""
+    from dashboard.warmup import PRELOADED
+
+    start = time.monotonic()
+    while PRELOADED not in log_path.read_text(encoding="utf-8", errors="replace"):
+        if proc.poll() is not None or "server warm-up stopped" in log_path.read_text():
+            raise RuntimeError(f"server warm-up failed:\n{log_path.read_text()[-3000:]}")
+        if time.monotonic() - start > timeout_s:
+            raise RuntimeError(f"server warm-up not done in {timeout_s} s")
+        time.sleep(0.1)
+    return time.monotonic() - start
 
 
 def stop_server(proc: subprocess.Popen) -> None:

@@ -227,10 +227,16 @@ def test_phone_sections_and_sticky_filters(browser, server: str) -> None:  # typ
 
 
 def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The first page of a new server's first session runs for seconds (the snapshot is read
-    and validated): « Calcul en cours… » appears (a polite live region) while it runs, and
+    """The first page of a new server's first session, arriving at once (while the server's
+    warm-up still loads the snapshot), runs for seconds: « Calcul en cours… » appears (a polite live region) while it runs, and
     is gone once the figures are there; the role chosen then on that first screen takes."""
-    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+    from tests.browser_support import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        start_server,
+        stop_server,
+        wait_warmed,
+    )
 
     proc, base = start_server(small_sample, tmp_path / "streamlit.log")
     browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -255,11 +261,16 @@ def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_pa
             "() => document.getElementById('rsa-running')?.textContent === ''", polling=50
         )
         page.locator('[data-testid="stMetric"]').first.wait_for()
+        # the root URL asked for no page: no « page demandée n'existe pas » notice (the
+        # rerun that leaves the legacy mode carried the main script's own hash)
+        assert "n'existe pas" not in page.locator('[data-testid="stMain"]').inner_text()
         # the first choice made on a fresh server's first screen takes (it was dropped: the
         # first run's widgets had another identity, layout.leave_legacy_pages_mode)
         _choose_role(page, "evaluateur")
         nav = page.locator('[data-testid="stSidebarNav"]')
         nav.get_by_text("Qualité des données", exact=True).wait_for(timeout=15_000)
+        # the server's own warm-up (server.py) ran beside that first session, and said so
+        wait_warmed(proc, tmp_path / "streamlit.log", timeout_s=60)
     finally:
         browser.close()
         stop_server(proc)
