@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,19 +143,22 @@ def leave_legacy_pages_mode() -> None:
 
 
 _frozen = False
+_freeze_lock = threading.Lock()  # the warm-up's thread and a first session's run
 
 
 def freeze_long_lived() -> None:
-    """Called by app.py after each complete run; the first time in the process, moves every
-    object alive then (the modules of Streamlit, Plotly, SciPy, the app: about 0.2-0.3 M
+    """Called by app.py after each complete run and by the server's warm-up
+    (:func:`dashboard.warmup.preload`); the first time in the process, moves every object
+    alive then (the modules of Streamlit, Plotly, SciPy, the app: about 0.2-0.3 M
     objects) out of the garbage collector's reach (``gc.freeze``). Streamlit's collection
     after every run is off (``runner.postScriptGC``, .streamlit/config.toml): each one
     scanned them all for 0.15-0.4 s, and the automatic full collections that remain now
     scan only what the runs create. Objects are still freed by reference counting."""
     global _frozen
-    if _frozen:
-        return
-    _frozen = True
+    with _freeze_lock:
+        if _frozen:
+            return
+        _frozen = True
     gc.collect()
     gc.freeze()
     log.info("%d long-lived objects frozen out of the garbage collector", gc.get_freeze_count())

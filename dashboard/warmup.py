@@ -152,10 +152,12 @@ def preload() -> bool:
     """A server's warm-up (server.py, a background thread at start): import the app's
     modules and what its pages import late (:data:`LATE_IMPORTS`), then load the latest
     valid snapshot, its person table and the list of snapshots into the caches every
-    session shares (:mod:`dashboard.data`). About 3-5 s that the first visitor after a
-    restart no longer waits for (the imports alone take 2-3 s on 2 cores). Never raises: a
-    bad configuration or unreadable data is logged here and shown to each visitor, in
-    French, by the app as before. Returns whether the snapshot was loaded."""
+    session shares (:mod:`dashboard.data`), and freeze what is then alive out of the
+    garbage collector (:func:`dashboard.layout.freeze_long_lived`). About 3-5 s that the
+    first visitor after a restart no longer waits for (the imports alone take 2-3 s on 2
+    cores). Never raises: a bad configuration or unreadable data is logged here and shown
+    to each visitor, in French, by the app as before. Returns whether the snapshot was
+    loaded."""
     start = time.perf_counter()
     _quiet_context_warnings()
     try:
@@ -173,6 +175,9 @@ def preload() -> bool:
         date = data.latest_valid(cfg.data_dir)
         data.snapshot(cfg.data_dir, date)
         data.people(cfg.data_dir, date)
+        from dashboard import layout
+
+        layout.freeze_long_lived()  # its full collection paid here, not by a visitor
     except Exception as exc:  # the app reports it to each visitor; the server keeps going
         log.warning("server warm-up stopped after %.1f s: %s", time.perf_counter() - start, exc)
         return False

@@ -228,8 +228,9 @@ def test_phone_sections_and_sticky_filters(browser, server: str) -> None:  # typ
 
 def test_progress_message_while_a_run_lasts(playwright_api, small_sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The first page of a new server's first session, arriving at once (while the server's
-    warm-up still loads the snapshot), runs for seconds: « Calcul en cours… » appears (a polite live region) while it runs, and
-    is gone once the figures are there; the role chosen then on that first screen takes."""
+    warm-up still loads the snapshot), runs for seconds: « Calcul en cours… » appears (a
+    polite live region) while it runs, and is gone once the figures are there; the role
+    chosen then on that first screen takes."""
     from tests.browser_support import (
         CHROMIUM,
         CHROMIUM_ARGS,

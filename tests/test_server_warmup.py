@@ -30,6 +30,11 @@ def test_preload_fills_the_caches_the_sessions_read(on_sample: Path) -> None:
     snap = data.snapshot(str(on_sample), date)
     assert data.snapshot(str(on_sample), date) is snap
     assert data.people(str(on_sample), date).height == snap.beneficiaires.height
+    import gc
+
+    from dashboard import layout
+
+    assert layout._frozen and gc.get_freeze_count() > 0  # the collection paid here
 
 
 def test_preload_on_bad_input_logs_and_returns(
