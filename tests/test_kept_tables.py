@@ -136,6 +136,9 @@ def test_a_later_process_reads_the_default_view(
         (minimisation, "risk"),
     ):  # the page opens on the default cohort: its tables and its file's risk are kept
         monkeypatch.setattr(module, name, no_scope)
+    from queries import diff
+
+    monkeypatch.setattr(diff, "compare_snapshots", no_scope)  # « Qualité »: the diff is kept
     again = app_on_sample(f"pages/{page}.py")
     assert not again.exception
     assert _rendered(again) == _rendered(first)
@@ -233,3 +236,40 @@ def test_only_the_opening_cohort_is_kept(app_on_sample, small_sample: Path) -> N
     assert not chosen.exception
     assert _rendered(chosen) != _rendered(default)  # the criterion did apply
     assert _kept_names(small_sample) == kept
+
+
+def test_the_kept_snapshot_diff_follows_the_previous_snapshot(
+    small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparison with the previous snapshot is kept with the current one's cache, equal
+    to the computed one, and computed again when the previous snapshot's files change."""
+    import os
+    import shutil
+
+    from dashboard import data
+    from queries import diff
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(small_sample, data_dir, ignore=shutil.ignore_patterns("cache"))
+    dates = data.valid_dates(str(data_dir))
+    previous, current = dates[-2], dates[-1]
+    calls = []
+    compare = diff.compare_snapshots
+    monkeypatch.setattr(diff, "compare_snapshots", lambda *a: calls.append(a) or compare(*a))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    first = data.snapshot_diff(str(data_dir), previous, current)
+    assert len(calls) == 1 and any("snapshot_diff." in n for n in _kept_names(data_dir))
+    st.cache_data.clear()  # a later process reads it
+    st.cache_resource.clear()
+    again = data.snapshot_diff(str(data_dir), previous, current)
+    assert len(calls) == 1
+    assert all(again[k].equals(first[k]) for k in diff.RESULTS)
+    assert again["tables"].height > 0
+    # the previous extract delivered again (its files changed): compared again
+    path = snapshots.table_path(str(data_dir), previous, "beneficiaires")
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    data.snapshot_diff(str(data_dir), previous, current)
+    assert len(calls) == 2
