@@ -148,7 +148,7 @@ TEXTS: dict[str, str] = {
     "Copy column name": "Copier le nom de la colonne",
     "Clear selection": "Effacer la sélection",
     "No data": "Aucune donnée",
-    # metric sparklines (Vega) and maps (MapLibre)
+    # Vega charts (none drawn today: the sparklines are images) and maps (MapLibre)
     "Vega visualization": "Mini-graphique d'évolution",
     "visualization": "visualisation",
     "Map": "Carte",

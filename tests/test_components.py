@@ -111,6 +111,29 @@ def test_trend_alt_says_the_trend_in_words() -> None:
     )
 
 
+def test_sparkline_is_an_image_of_the_trend_with_its_alt() -> None:
+    """The card's sparkline: an <img> (what st.html's sanitiser keeps) of an SVG line whose
+    x is time and y spans the values from lowest (bottom) to highest (top), named by its
+    escaped text alternative."""
+    import base64
+    import re
+
+    points = [(D(2023, 6, 1), 0.612), (D(2023, 7, 1), 0.58), (D(2024, 4, 1), 0.724)]
+    tag = components.sparkline_svg(points, "« a » < b & c")
+    assert tag.startswith('<img class="rsa-sparkline" alt="« a » &lt; b &amp; c" ')
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', tag).group(1)
+    svg = base64.b64decode(data).decode()
+    line = re.search(r'points="([^"]+)"', svg).group(1).split()
+    xy = [tuple(map(float, p.split(","))) for p in line]
+    span = (D(2024, 4, 1) - D(2023, 6, 1)).days
+    assert [x for x, _ in xy] == [0.0, round(100 * 30 / span, 2), 100.0]
+    h = components.SPARKLINE_HEIGHT
+    assert xy[1][1] == h - 2.0 and xy[2][1] == 2.0  # lowest at the bottom, highest on top
+    flat = components.sparkline_svg([(D(2024, 1, 1), 5.0), (D(2024, 2, 1), 5.0)], "x")
+    flat_svg = base64.b64decode(re.search(r"base64,([^\"]+)", flat).group(1)).decode()
+    assert f'points="0.00,{h / 2:.2f} 100.00,{h / 2:.2f}"' in flat_svg
+
+
 def test_delta_style_follows_the_better_direction_with_a_true_minus() -> None:
     from dashboard import fmt
     from dashboard.components import delta_style
