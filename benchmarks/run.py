@@ -283,85 +283,93 @@ def machine() -> str:
 
 ANALYSIS = """## Profile, and what would meet the targets not met
 
-**Machine.** An AMD EPYC with 2 cores, like the 2026-12-03 08:47 file, but about 1.5× slower
-on this run for code this stop did not touch: the DuckDB floor (decoding every column the
-report reads) 4.17 s → 6.45 s, Méthodologie (département, cold) 0.29 s → 0.44 s, Qualité des
-données 1.31 s → 2.25 s, the département report's floor 0.18 s → 0.27 s; the tests' slower
-group took 474 s where it took 274 s. Compare the figures below with that in mind: what
-this stop changed was measured against the code before it in the same session (A/B).
+**Machine.** An AMD EPYC with 2 cores whose speed varies by about 1.5× within a day: this
+run was a fast one (DuckDB floor 5.59 s nationally, 0.18 s for the département) where the
+14:21 file and a first run of this stop's code at 19:23 were slow ones (6.45 s / 0.27 s and
+6.42 s / 0.32 s). The report's figures moved with the floor (national first read 53.6 s at
+19:23, 36.2 s here; the département report met here, missed at 19:23), not with this stop's
+code, which did not touch the report. What this stop changed was measured A/B in the same
+session, figures below.
 
-- **What this stop changed.** (1) *« Cohortes et exports » builds the cohort's row file
-  on a click* (`dashboard.data.export_builder`, a deferred download), not at each run: the
-  page shows the row count (the cohort's size) and the file's re-identification risk
-  (`dashboard.data.export_risk`), computed from the same rows without their intensity
-  counts (no quasi-identifiers; a test downloads the file and finds the risk the page
-  showed). The cohort's rows are shared by `st.cache_resource` (`st.cache_data` unpickled
-  the 2 M national rows at each of its five reads: 2.2 s each); the profile counts each
-  variable by a group-by (no long frame of people × variables: 2.9 s → 0.85 s nationally);
-  the opening cohort's tables (summary, profile, months, risk) are kept like the default
-  view's. National, server time: the page opened by a restarted server 12.77 s → 3.21 s
-  (met, on the slower machine), revisit 0.80 s → 0.27 s; in Chromium its first visit
-  6.83 s → 3.39 s. (2) *Beneficiaires classified with narrow operations*: repeated
-  identifiers by a group-by of the identifiers, pid numbered over the identifiers alone,
-  the classified rows materialised once instead of a view read twice; the statement 5–6 s
-  → 2.9 s nationally (the report's JSON byte-identical on the sample). (3) *Views and cohorts
-  hashed by their text* in every cache of `dashboard.data` (`View.cache_token`): 1.8 ms →
-  0.1 ms per cached call, about 25 calls per page run.
-- **Report, first read (53.1 s here; target 15 s), cached (13.2 s; target 5 s).** The
-  first read was profiled (pyinstrument, 48 s wall on a quieter moment): loading the
-  snapshot 32 s (activites 10.6 s: DuckDB decoding 3.9 s, the sort by person, week, type
-  4.5 s; contacts 7.7 s: decoding 2.9 s, sorts 3.4 s; beneficiaires 5 s, now 2.9 s;
-  writing the cache 2.5 s), then the indicators 12 s of which 4.5 s build the per-person
-  indexes kept for later reads. /usr/bin/time says where the rest of the machine goes:
-  2.6 million minor page faults and 23–28 s of system time for 50 s of wall time: every
-  fresh 300 MB column is first touched page by page (≈ 9 µs a 4 KiB fault on this virtual
-  machine; transparent huge pages are « madvise » only and rarely granted once memory is
-  fragmented). Tried and not kept: packing each row's key and row number into one Int64 and
-  sorting values (1 s instead of 4.5 s in a quiet process, but slower than Polars' own sort
-  once the process has churned memory: the decoded columns are new allocations);
-  jemalloc's retention (`_RJEM_MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1`: −6 s of
-  system time, but 9 GB peak instead of 5.7). What would meet it: fewer full-size
-  intermediate columns (the row rules and the sort in one DuckDB pass handing over only the
-  valid rows; the reductions written once into preallocated buffers), a host with huge
-  pages always on, and the cached read's two Kaplan–Meier medians and membership cells
-  from per-cell counts (per the previous profile, orientation ≈ 2.5 s and intensity ≈ 2.7 s
-  of the cached 7.6 s on the quieter machine).
-- **Pages cold when computed (national up to 32.7 s here; target 5 s), a new extract's
-  first page in Chromium (43.7 s).** That is the case without the warm-up; with it (the
-  « restarted server » column, now met on every page, Cohortes included) the pages open
-  in 0.9–3.2 s. What would meet it without an operator step: the app starting the warm-up
-  itself when it loads a snapshot without kept tables (a background process), or the
-  per-cell aggregates below.
-- **National first page in Chromium once prepared (10.1 s here; target 8 s; 7.25 s on the
-  quieter run before).** Server 5.9 s (module imports, snapshot cache and person table read,
-  kept tables) and 2.9 s of drawing with Chromium on the same two cores. Code unchanged on
-  that path but for the text cache keys; the miss follows the machine.
-- **Filter changes (national 2.5–6.0 s server, 4.1 s in Chromium; target 1 s; département
-  0.35–0.60 s here, 0.25–0.37 s on the quieter run).** A new filter recomputes the open
-  section's tables from the persons. Profiled nationally for Vue d'ensemble (Thiérache,
-  ≈ 4 s): the monthly intensity series 1.6 s (binary searches of the windows in the
-  20 M-row indexes 1.3 s), the indicators 1.3 s, the entry-month series 0.6 s; on the
-  département no single part dominates (Polars' 700 small eager calls ≈ 0.16 s, figures
-  0.15 s, cache hashing, now cut). What would meet it: per-cell aggregates (territoire ×
-  EPCI × entry month × the other filter columns) computed once per snapshot and kept like
-  the tables, from which any filter combination is a sum; the windows' index positions
-  computed once per scope and shared by the indicators and the series.
-- **Chromium, département: first page 8.5 s (next visitor 6.6 s; targets 3 s and 2 s),
-  page switches up to 2.8 s first visit (Cohortes) and 1.6 s revisit.** As before: ≈ 1.2 s
-  until the run starts (10.4 MB of Streamlit's JavaScript per new browser context), the
-  server's first session (imports, snapshot and person table), then 2–3 s of drawing, with
-  Chromium using 8–10 CPU-seconds of the two cores the server shares. What would meet it:
-  a reverse proxy compressing and caching the static files, a server process that has
-  imported and loaded the snapshot before its first session, and the browser on the
-  user's machine rather than on the server's two cores.
-- **The AppTest harness's own peak (national 12.5 GB)** is the benchmark process running
+- **What this stop changed.** (1) *No full garbage collection after every run*
+  (`runner.postScriptGC = false`, `.streamlit/config.toml`; the first complete run, or the
+  warm-up, freezes the objects then alive out of the collector, `layout.freeze_long_lived`).
+  py-spy of a Méthodologie switch: 74 of the script thread's 81 samples were Streamlit's
+  `gc.collect(2)` after the run (0.37 s, 0.12–0.15 s with the modules alone), holding the
+  interpreter lock while the run's last messages waited; the server's CPU per switch
+  0.27 s → 0.11 s. (2) *The server warms up at start* (`streamlit run server.py`, an
+  `st.App` whose lifespan runs `dashboard.warmup.preload` in a thread: the app's modules,
+  the latest snapshot, its person table, the collection above): a restarted server's first
+  visitor no longer waits for 2–3 s of imports and the snapshot's load. Département, one
+  run each at 19:0x: first page 8.4 s → 6.6 s, its server span 4.4 s → 1.5 s; national
+  10.1 s (14:21) → 6.5 s (19:23, slow machine) and 4.5 s here: **met**. The warm-up itself
+  takes 4–5 s after the server starts (recorded). (3) *The comparison with the previous
+  snapshot is kept* with the current snapshot's cache: « Qualité des données » first
+  visited by a server process 3.0 s → 0.9–1.1 s in Chromium (département), 2.2 s → 0.4 s
+  of server time (AppTest, restarted server). (4) *The cards' sparklines are SVG images*
+  instead of nine Vega charts (Vega's bundle and views: about 0.8 s of the home page in
+  Chromium, A/B over four visitors). (5) A fresh server's first visitor no longer reads a
+  wrong « La page demandée n'existe pas » notice (the rerun leaving Streamlit's legacy
+  mode carried an unknown page hash).
+- **« Server » in the browser tables is not the server alone.** DevTools stamps a
+  websocket frame when the page handles it: on a Méthodologie switch the script ran 0.1 s
+  (py-spy, no collection) while the span from the click's request to the last frame was
+  0.4–0.8 s; the rest is the page's backlog (React rendering the previous frames).
+- **Chromium, département: first page 6.1 s (next visitor 6.4 s; targets 3 s and 2 s).**
+  JavaScript profile of a next visitor's first page (6.5 s, before the sparklines change):
+  React rendering 2.9 s, Plotly 1.0 s (its 4.7 MB module evaluated 0.5 s, the chart),
+  Streamlit's Markdown parser 0.65 s, compiling 10.4 MB of Streamlit's JavaScript 0.8 s,
+  garbage collection 0.25 s; Chromium used 7–12 CPU-seconds of the two cores it shares with
+  the server, and the server's own run is now 0.8–1.6 s. The French translation script
+  measured A/B: no visible share. What would meet it: what remains is Streamlit's frontend
+  on a slow shared CPU — the browser on the user's machine (not on the server's two
+  cores), the hashed static files cached by a returning visitor's browser (each bench
+  visitor is a new, empty context) or compressed by the reverse proxy, and fewer elements
+  per screen (every card is seven Streamlit elements).
+- **Chromium, département page switches (first visit up to 1.49 s, revisit up to 1.22 s;
+  target 1 s).** Met now for 6 of 8 revisits and 2 of 7 first visits (3 of 15 at 14:21). The
+  JavaScript profile of a Méthodologie switch: 0.95 s of script, 0.71 s of it React
+  re-rendering the page as its 180 messages arrive, 0.13 s Markdown. What would meet the
+  rest: fewer, larger elements per page (one Markdown block per section rather than a
+  heading, a caption and a paragraph each), and the server-side figure building (0.1–0.2 s
+  a run on Intensité, Plotly's property validation: building without validation
+  (`_validate=False`) was tried and gained nothing, the cost is in `update_layout`).
+- **Filter changes (département 0.33–0.44 s server, target 0.3 s; national 2.2–5.7 s, 3.5 s
+  in Chromium, target 1 s).** Département, timed per call (Intensité, 0.36–0.45 s): the
+  indicator table 0.09–0.11 s, the monthly intensity 0.05–0.08 s, the hours tables 0.05 s,
+  the figures 0.10–0.14 s, the rest about 700 small Polars calls. Nationally (Vue
+  d'ensemble, ≈ 4 s on the previous profile): the monthly intensity 1.6 s (binary searches
+  of the windows in the 20 M-row indexes 1.3 s), the indicators 1.3 s, the entry-month
+  series 0.6 s. What would meet it: per-cell aggregates (territoire × EPCI × entry month ×
+  the other filter columns) computed once per snapshot and kept like the tables, from
+  which any filter combination is a sum; the windows' index positions computed once per
+  scope and shared by the indicators and the series.
+- **Report, first read (36.2 s here, 53.6 s on the slow run; target 15 s), cached (8.5 s /
+  13.0 s; target 5 s).** Unchanged code; the 14:21 profile stands: loading the snapshot
+  32 of 48 s (activites: DuckDB decoding 3.9 s, sort by person, week, type 4.5 s;
+  contacts 7.7 s; beneficiaires 2.9 s; writing the cache 2.5 s), the indicators 12 s of
+  which 4.5 s build the per-person indexes, and 2.6 M minor page faults (23–28 s of system
+  time) as every fresh 300 MB column is touched page by page. Tried then and not kept: a
+  packed Int64 sort (slower once the process has churned memory), jemalloc's retention
+  (9 GB peak). What would meet it: fewer full-size intermediate columns (the row rules and
+  the sort in one DuckDB pass handing over only the valid rows, preallocated buffers for
+  the reductions), huge pages on the host, and the cached read's Kaplan–Meier medians and
+  membership cells from per-cell counts.
+- **Pages cold when computed (national up to 25.3 s; a new extract's first page in
+  Chromium 35 s).** The case without `make warm`; with it (the « restarted server »
+  column, met on every page) they open in 0.7–2.9 s. What would meet it without an
+  operator step: the server's warm-up (now there) also computing the default view's
+  tables when the snapshot has none kept — a background job of minutes nationally, which
+  this stop did not add: a server start would then compete with its first visitors for
+  the two cores.
+- **The AppTest harness's own peak (national 6.6 GB)** is the benchmark process running
   every page cold six times, not the app: the app's peak is the Chromium session's
-  server's, 3.75 GB.
-- **Met:** the département report cached (1.75 s; first read 2.71 s on this slower run,
-  1.92 s before), the app's peak memory (3.75 GB), every national page opened by a restarted
-  server (0.9–3.2 s, « Cohortes et exports » now included), « Comparaison territoriale »
-  after a click (1.59 s), the national first read / floor ratio (8.2×, with the floor
-  slower too)."""
+  server's, 3.77 GB (met).
+- **Met:** the national first page in Chromium (4.5 s, target 8 s), the département report
+  (on this fast run), « Comparaison territoriale » after a click (1.21 s), every national
+  page opened by a restarted server (0.7–2.9 s), the app's peak memory (3.77 GB), the
+  national first read / floor ratio (6.5×), and page switches under 1 s for Méthodologie,
+  Qualité des données and most revisits."""
 
 
 def fmt_s(x: float | None) -> str:
