@@ -142,16 +142,18 @@ def wait_warmed(proc: subprocess.Popen, log_path: Path, timeout_s: float = 600) 
     """Wait until the server's warm-up (server.py, :func:`dashboard.warmup.preload`) says it
     is done in the log; returns the seconds waited (RuntimeError if it stopped or never
     said so)."""
-    from dashboard.warmup import PRELOADED
+    from dashboard.warmup import PRELOAD_STOPPED, PRELOADED
 
     start = time.monotonic()
-    while PRELOADED not in log_path.read_text(encoding="utf-8", errors="replace"):
-        if proc.poll() is not None or "server warm-up stopped" in log_path.read_text():
-            raise RuntimeError(f"server warm-up failed:\n{log_path.read_text()[-3000:]}")
+    while True:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+        if PRELOADED in text:
+            return time.monotonic() - start
+        if proc.poll() is not None or PRELOAD_STOPPED in text:
+            raise RuntimeError(f"server warm-up failed:\n{text[-3000:]}")
         if time.monotonic() - start > timeout_s:
             raise RuntimeError(f"server warm-up not done in {timeout_s} s")
         time.sleep(0.1)
-    return time.monotonic() - start
 
 
 def stop_server(proc: subprocess.Popen) -> None:

@@ -47,5 +47,5 @@ def test_preload_on_bad_input_logs_and_returns(
     st.cache_data.clear()
     with caplog.at_level(logging.WARNING, logger="warmup"):
         assert warmup.preload() is False
-    assert any("server warm-up stopped" in r.getMessage() for r in caplog.records)
+    assert any(warmup.PRELOAD_STOPPED in r.getMessage() for r in caplog.records)
     config.get_config.cache_clear()
