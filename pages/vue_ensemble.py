@@ -41,21 +41,28 @@ st.caption(
     "mois ; cohortes par mois d'entrée ou d'orientation ; semaines par mois calendaire)."
 )
 
-st.subheader("Pilote et reste du département face aux cibles")
 shares = [k for k in KEYS if registry.get(k).unit == "part"]
 
-
-display.chart(
-    partial(comparison_charts.targets_chart, cfg=cfg, shares=shares),
-    data.indicators(view).filter(pl.col("indicator").is_in(shares)),
-    name="indicateurs_cles_pilote_reste",
-    key="vue_cibles",
-    keys=shares,
-    alt=f"Diagramme en barres des parts clés pour {pilot} et le reste du département, avec "
-    "intervalles de confiance et cibles en tirets.",
-)
-
-st.subheader("Tous les indicateurs, pilote contre reste du département")
-components.comparison_table(
-    data.pilot_vs_rest(view), cfg, name="indicateurs_pilote_reste", key="vue_table"
-)
+# Below the cards, two sections drawn when opened (layout.sections): the table first, the
+# chart on demand. A Plotly chart on the first screen cost 1.3-1.8 s of a new visitor's first
+# page in Chromium (Plotly's 4.7 MB module evaluated, then drawn: benchmarks/RESULTS.md), for
+# figures the cards above already give.
+tabs = layout.sections(["Tous les indicateurs", "Face aux cibles"], key="vue_sections")
+with tabs[0]:
+    if layout.is_open(tabs[0]):
+        st.subheader("Tous les indicateurs, pilote contre reste du département")
+        components.comparison_table(
+            data.pilot_vs_rest(view), cfg, name="indicateurs_pilote_reste", key="vue_table"
+        )
+with tabs[1]:
+    if layout.is_open(tabs[1]):
+        st.subheader("Pilote et reste du département face aux cibles")
+        display.chart(
+            partial(comparison_charts.targets_chart, cfg=cfg, shares=shares),
+            data.indicators(view).filter(pl.col("indicator").is_in(shares)),
+            name="indicateurs_cles_pilote_reste",
+            key="vue_cibles",
+            keys=shares,
+            alt=f"Diagramme en barres des parts clés pour {pilot} et le reste du département, "
+            "avec intervalles de confiance et cibles en tirets.",
+        )

@@ -166,6 +166,8 @@ def test_target_marks_on_the_bars_they_belong_to(browser, server: str) -> None: 
     try:
         page.goto(f"{server}/vue-ensemble", wait_until="load", timeout=PAGE_S * 1000)
         wait_script_done(page)
+        page.get_by_role("tab", name="Face aux cibles").click()  # drawn on demand
+        wait_script_done(page)
         page.wait_for_selector(".js-plotly-plot", state="attached")
         page.wait_for_timeout(1500)
         figures = page.evaluate(
