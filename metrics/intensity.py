@@ -9,8 +9,10 @@ cluster of the variance.
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,12 +32,48 @@ MONTH_KEY = "part_mois_rendez_vous"
 HOURS_THRESHOLD = 15.0
 
 
+# --------------------------------------------------------------------------- shared per view
+# The eligibility windows of a view's people, and their runs in each index of the snapshot's
+# reductions, are read by the indicators and by the series of the same view (a page's
+# headline cards and its monthly charts): computed once while the people frame (the scope's)
+# and the window frame live, the latest _SHARED of each kept (national data: a scope's
+# windows and runs are about 0.2 GB, their binary searches 0.3-0.6 s of a filter change).
+_SHARED = 6
+_SHARED_LOCK = threading.Lock()
+_WINDOWS: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_RUNS: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+
+
+def _shared(store: OrderedDict, key: tuple, owner: object, build: Callable[[], object]):  # type: ignore[no-untyped-def]
+    """``store[key]``, built by ``build`` once while ``owner`` lives (the key names it by its
+    id: the entry goes with it, so an id reused later never finds another's value)."""
+    with _SHARED_LOCK:
+        found = store.get(key)
+        if found is not None:
+            store.move_to_end(key)
+            return found
+    value = build()
+    with _SHARED_LOCK:
+        if key not in store:
+            store[key] = value
+            weakref.finalize(owner, store.pop, key, None)
+            while len(store) > _SHARED:
+                store.popitem(last=False)
+    return value
+
+
 def eligible_weeks(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
-    """Per person: [lo, hi] Mondays of eligible weeks and their number n (> 0 only).
+    """Per person: [lo, hi] Mondays of eligible weeks and their number n (> 0 only), in the
+    order of ``people`` (one frame for a people frame, period and S: :func:`_shared`).
 
     Week w (a Monday) counts when A <= w <= B, w + 6 <= S, Or exists, O < w, Or < w and
     (F null or F > w + 6).
     """
+    key = ("weeks", id(people), period, s)
+    return _shared(_WINDOWS, key, people, lambda: _eligible_weeks(people, period, s))
+
+
+def _eligible_weeks(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
     start = pl.max_horizontal(pl.lit(day(period.start)), pl.max_horizontal("o", "orr") + 1)
     end = pl.min_horizontal(
         pl.lit(day(period.end)), pl.lit(s - 6), (pl.col("f") - 7).fill_null(s - 6)
@@ -52,8 +90,14 @@ def eligible_months(people: pl.DataFrame, period: Period, s: int) -> pl.DataFram
     """Per person: [lo, hi] month indices of eligible months and their number n (> 0 only).
 
     Month [m1, m2] counts when A <= m1 <= B, m2 <= S, Or exists, O < m1, Or < m1 and
-    (F null or F > m2).
+    (F null or F > m2). One frame for a people frame, period and S, as
+    :func:`eligible_weeks`.
     """
+    key = ("months", id(people), period, s)
+    return _shared(_WINDOWS, key, people, lambda: _eligible_months(people, period, s))
+
+
+def _eligible_months(people: pl.DataFrame, period: Period, s: int) -> pl.DataFrame:
     first = pl.max_horizontal(pl.lit(day(period.start)), pl.max_horizontal("o", "orr") + 1)
     # first month starting on or after `first`
     lo = month_index(first) + (first.cast(pl.Date).dt.day() != 1).cast(pl.Int32)
@@ -80,19 +124,28 @@ def weekly_hours(activites: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFrame:
+def in_window(
+    events: pl.DataFrame, window: pl.DataFrame, at: str, index: EventIndex | None = None
+) -> pl.DataFrame:
     """Event rows of each person whose ``at`` (week or month) lies in the person's eligibility
     window [lo, hi] (``window``: pid, lo, hi); the rows keep lo and hi.
 
     No join: in the events sorted by (pid, ``at``) (as the snapshot's reductions come) the
     rows of a window are a contiguous run, found by two binary searches in the frame's
-    :func:`event_index`, and gathered by position: they come out in the order of
-    ``window``'s rows, each window's by ``at`` (sorted by (pid, ``at``) when ``window`` is
-    sorted by pid with one row per person, as :func:`queries.events.run_sums` needs)."""
-    key = pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)
-    if not events.select(key.alias("k"))["k"].is_sorted():
-        events = events.sort(key)  # the snapshot's reductions come sorted: not taken there
-    keys = event_index(events, at, {}).keys
+    :func:`event_index` (``index``: that of ``events`` when the caller has it, a snapshot's
+    reduction's, whose other people are never read), and gathered by position: they come out
+    in the order of ``window``'s rows, each window's by ``at`` (sorted by (pid, ``at``) when
+    ``window`` is sorted by pid with one row per person, as :func:`queries.events.run_sums`
+    needs)."""
+    if index is None:
+        key = pl.col("pid").cast(pl.Int64) * _SPAN + pl.col(at).cast(pl.Int64)
+        if not events.select(key.alias("k"))["k"].is_sorted():
+            events = events.sort(key)  # the snapshot's reductions come sorted: not taken there
+        keys = event_index(events, at, {}).keys
+    elif index.keys.shape[0] != events.height:
+        raise ValueError("in_window: the index is not that of these events")
+    else:
+        keys = index.keys
     first, end = _runs(keys, window)
     lengths = end - first
     total = int(lengths.sum())
@@ -106,11 +159,24 @@ def in_window(events: pl.DataFrame, window: pl.DataFrame, at: str) -> pl.DataFra
 
 def _runs(keys: np.ndarray, window: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """For each row of ``window`` (pid, lo, hi): the [first, end) positions of its events
-    in an :class:`EventIndex`'s sorted ``keys`` (first == end for an empty window)."""
+    in an :class:`EventIndex`'s sorted ``keys`` (first == end for an empty window); found
+    once for a window frame and an index (:func:`_shared`: the indicators and the series of
+    a view read the same)."""
+    # the entry holds ``keys``: its id cannot name another array while the entry lives
+    _, first, end = _shared(
+        _RUNS, (id(keys), id(window)), window, lambda: (keys, *_search_runs(keys, window))
+    )
+    return first, end
+
+
+def _search_runs(keys: np.ndarray, window: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     pid = window["pid"].cast(pl.Int64).to_numpy() * _SPAN
     first = np.searchsorted(keys, pid + window["lo"].cast(pl.Int64).to_numpy(), "left")
-    end = np.searchsorted(keys, pid + window["hi"].cast(pl.Int64).to_numpy(), "right")
-    return first, np.maximum(end, first)  # an empty window (hi < lo)
+    end = np.maximum(  # an empty window (hi < lo) is an empty run
+        np.searchsorted(keys, pid + window["hi"].cast(pl.Int64).to_numpy(), "right"), first
+    )
+    first.flags.writeable = end.flags.writeable = False  # shared by every reader
+    return first, end
 
 
 # --------------------------------------------------------------------------- window sums

@@ -191,9 +191,10 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     membership = sc.membership_of(groups)
     has = perturbation.keyed(membership)
     ck = perturbation.ck
-    weeks = eligible_weeks(sc.people, sc.period, sc.s).join(
-        membership.select("pid").unique(), on="pid", how="semi"
-    )
+    # the scope's windows, as the indicators read them (their runs in the indexes found once
+    # for both: metrics.intensity._shared); people in no group of ``groups`` fall in no cell
+    # of the sums below
+    weeks = eligible_weeks(sc.people, sc.period, sc.s)
     w = weeks.with_columns(a=month_index(pl.col("lo")), b=month_index(pl.col("hi")))
     # the first and last month of each window: explicit (partial) months
     edges = pl.concat(
@@ -206,11 +207,10 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     # numerators by (person, month), inside the window, from the snapshot's indexes of its
     # reductions (those of the indicators): a y-term is 0 where its table has no row, so
     # each table is summed on its own (no join of the two)
-    bounds = weeks.select("pid", "lo", "hi")
     snap = sc.snapshot
 
     def by_month(index: EventIndex) -> pl.DataFrame:
-        rows = window_month_sums(index, bounds, "w")
+        rows = window_month_sums(index, weeks, "w")
         return rows.with_columns(_mondays(rows["lo"], rows["hi"], rows["m"]))
 
     hours = by_month(hours_index(snap.heures_semaine, snap.derived))
@@ -265,9 +265,7 @@ def intensity_by_month(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
         agg = base.join(y_sums[y], on=["group", "m"], how="left").fill_null(0.0).sort("group", "m")
         parts.append(_clustered_month_rows(key, agg, share))
     # months with a meeting: one person-month = one cluster with n = 1, y in {0, 1}
-    months = eligible_months(sc.people, sc.period, sc.s).join(
-        membership.select("pid").unique(), on="pid", how="semi"
-    )
+    months = eligible_months(sc.people, sc.period, sc.s)
     eligible = _full_months(months, "lo", "hi", membership)
     hits = group_sums(
         window_month_sums(meetings_index(snap.rdv_mois, snap.derived), months, "m"),
@@ -377,7 +375,10 @@ def hours_distribution(sc: Scope, groups: list[str] | None = None) -> pl.DataFra
     has = perturbation.keyed(membership)
     ck = perturbation.ck
     weeks = eligible_weeks(sc.people, sc.period, sc.s)
-    hours = in_window(sc.events("heures_semaine"), weeks, "w")
+    snap = sc.snapshot  # its reduction's own index: the windows read their people's rows only
+    hours = in_window(
+        snap.heures_semaine, weeks, "w", hours_index(snap.heures_semaine, snap.derived)
+    )
     h = pl.col("h")
     label = (
         pl.when(h < 5)

@@ -169,3 +169,72 @@ def test_window_month_sums_equal_the_join(
     assert got_m.select("pid", "m").sort("pid", "m").rows() == (
         want_m.select("pid", "m").sort("pid", "m").rows()
     )
+
+
+def test_a_windows_runs_are_searched_once_and_go_with_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The runs of a window frame in an index are searched once (the indicators and the
+    series of a view read the same, metrics.intensity._shared), read-only, and dropped with
+    the frame; a new frame is searched anew; at most _SHARED entries are kept."""
+    import gc
+
+    searched = []
+    search = intensity._search_runs
+    monkeypatch.setattr(
+        intensity, "_search_runs", lambda keys, window: searched.append(1) or search(keys, window)
+    )
+    events, window = _random_events(7, 20, 10, 0.6, [3.0, 15.0, 22.5])
+    index = intensity.event_index(events, "w", {"y15": (pl.col("h") >= 15).cast(pl.Int64)})
+    first = intensity.window_sums(index, window)
+    month = intensity.window_month_sums(
+        intensity.event_index(events.sort("pid", "w"), "w", {}), window, "w"
+    )
+    assert len(searched) == 2  # two indexes
+    again = intensity.window_sums(index, window)
+    assert len(searched) == 2  # the same window frame and index: no new search
+    assert all(np.array_equal(first[k], again[k]) for k in first) and month.height >= 0
+    runs = intensity._runs(index.keys, window)
+    assert not runs[0].flags.writeable and not runs[1].flags.writeable
+    copy = window.clone()
+    intensity.window_sums(index, copy)
+    assert len(searched) == 3  # another frame: its own search
+    key = (id(index.keys), id(copy))
+    assert key in intensity._RUNS
+    del copy
+    gc.collect()
+    assert key not in intensity._RUNS  # its entry went with it
+    for i in range(intensity._SHARED + 3):
+        intensity.window_sums(index, window.with_columns(pl.col("lo") + 7 * (i % 2)))
+    assert len(intensity._RUNS) <= intensity._SHARED
+
+
+def test_a_views_windows_are_built_once_for_its_indicators_and_series(
+    small_sample, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On the sample: the scope's eligibility windows are one frame for the indicators and
+    the monthly series, and the series searches no index the indicators searched."""
+    import datetime as dt
+
+    from config import load_config
+    from metrics import engine, series
+    from metrics.base import Period
+    from queries.snapshots import latest_valid_snapshot, load_snapshot
+
+    snap = load_snapshot(str(small_sample), latest_valid_snapshot(str(small_sample)))
+    sc = engine.scope(snap, Period(dt.date(2023, 5, 11), dt.date(2024, 12, 31)), load_config())
+    weeks = intensity.eligible_weeks(sc.people, sc.period, sc.s)
+    assert intensity.eligible_weeks(sc.people, sc.period, sc.s) is weeks
+    other = Period(dt.date(2024, 1, 1), dt.date(2024, 6, 30))
+    assert intensity.eligible_weeks(sc.people, other, sc.s) is not weeks
+    searched = []
+    search = intensity._search_runs
+
+    def counted(keys, window):  # type: ignore[no-untyped-def]
+        searched.append(1)
+        return search(keys, window)
+
+    monkeypatch.setattr(intensity, "_search_runs", counted)
+    engine.indicators(sc, ("intensite",))
+    by_indicators = len(searched)
+    series.intensity_by_month(sc)
+    assert by_indicators == 3  # hours and contacts over the weeks, meetings over the months
+    assert len(searched) == by_indicators
