@@ -313,3 +313,29 @@ def test_map_outlines_fetched_once_and_drawn(browser, server: str) -> None:  # t
         assert len(fetched) == 1, fetched  # the browser kept them
     finally:
         context.close()
+
+
+def test_chart_code_run_once_the_first_page_is_drawn(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """The home page draws no chart on opening; once it is drawn, Streamlit's Plotly code is
+    loaded and run in idle time (dashboard.frontend: ``window.Plotly`` exists; a
+    ``modulepreload`` only fetched it, so the first chart page still ran it), and the first
+    page with charts finds it ready (not fetched again)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(PAGE_S * 1000)
+    chunk = (
+        "() => performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('/static/js/PlotlyChart.')).length"
+    )
+    try:
+        page.goto(server + "/", wait_until="load", timeout=PAGE_S * 1000)
+        wait_script_done(page)
+        assert page.locator(".js-plotly-plot").count() == 0
+        page.wait_for_function("() => typeof window.Plotly === 'object'", polling=100)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Orientation").click()
+        page.wait_for_url("**/orientation")
+        wait_script_done(page)
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
+        assert page.evaluate(chunk) == 1
+    finally:
+        context.close()
