@@ -576,7 +576,9 @@ def bench_browser(data_dir: Path, runs: int, timeout_s: float = 120) -> dict[str
         for i in range(runs):
             print(f"[bench] {data_dir.name} · browser run {i + 1}/{runs}…", flush=True)
             all_runs.append(one_run(api, data_dir, timeout_s))
-    out: dict[str, Any] = {"runs": runs}
+        print(f"[bench] {data_dir.name} · the frontend's floor…", flush=True)
+        floor = frontend_floor(api, runs, timeout_s)
+    out: dict[str, Any] = {"runs": runs, "frontend_floor": floor}
     # the first visitor of a new extract (one run: every table computed by that server)
     out["computed"] = {
         key: _median([computed[key]]) for key in ("first_visitor", "next_visitor")
@@ -594,6 +596,66 @@ def bench_browser(data_dir: Path, runs: int, timeout_s: float = 120) -> dict[str
     out["peak_gb_pages"] = max(r["peak_gb_pages"] for r in all_runs)
     out["peak_gb"] = max(r["peak_gb"] for r in all_runs)
     out["all_runs"] = all_runs
+    return out
+
+
+# --------------------------------------------------------------------------- the frontend's floor
+# What Streamlit's frontend costs on this machine before any of the app's content: the first
+# page of a new browser context on a minimal app (a title and a line), then on the same with
+# one two-bar Plotly chart (Plotly's module evaluated and a chart drawn), served by
+# ``streamlit run`` with the app's own .streamlit/config.toml. The app's first page is read
+# against it.
+FLOOR_PAGES = {
+    "minimal": "",
+    "one_chart": (
+        "import plotly.graph_objects as go\n"
+        "st.plotly_chart(go.Figure(go.Bar(x=['a', 'b'], y=[1, 2])), key='floor')\n"
+    ),
+}
+
+
+def frontend_floor(api, runs: int, timeout_s: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Median first page of ``runs`` new browser contexts (after one unmeasured) on each
+    minimal app of :data:`FLOOR_PAGES`, in seconds."""
+    from tests.browser_support import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        PROJECT_ROOT,
+        start_server,
+        stop_server,
+    )
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(PROJECT_ROOT / ".streamlit", root / ".streamlit")
+        browser = api.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
+        )
+        try:
+            for name, extra in FLOOR_PAGES.items():
+                script = root / f"{name}.py"
+                script.write_text(
+                    f"import streamlit as st\nst.title({HOME!r})\n"
+                    "st.write('Page minimale.')\n" + extra,
+                    encoding="utf-8",
+                )
+                proc, base = start_server(root, root / f"{name}.log", script=script)
+                try:
+                    times = []
+                    for i in range(runs + 1):
+                        context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+                        context.add_init_script(INIT_SCRIPT)
+                        tab = Tab(context, timeout_s, Cpu(proc.pid))
+                        measure = tab.goto(base + "/", f"frontend floor · {name} · visitor {i}")
+                        context.close()
+                        if i:  # the first one warms the server's own first run
+                            times.append(measure["s"])
+                    out[name] = statistics.median(times)
+                finally:
+                    stop_server(proc)
+        finally:
+            browser.close()
     return out
 
 

@@ -589,6 +589,14 @@ def browser_lines(name: str, b: dict) -> list[str]:
             "(before the first visitor)."
             if b.get("warmed_s") is not None
             else ""
+        )
+        + (
+            " Streamlit's frontend alone on this machine (the same measure on a minimal app "
+            "served by `streamlit run` with the app's configuration, `browser.frontend_floor`): "
+            f"{fmt_s(b['frontend_floor']['minimal'])} for a title and a line, "
+            f"{fmt_s(b['frontend_floor']['one_chart'])} with one two-bar Plotly chart."
+            if b.get("frontend_floor")
+            else ""
         ),
         "",
         "Page switches (a click on the page's link in the sidebar, as the evaluator):",

@@ -88,12 +88,16 @@ def server(playwright_api, small_sample: Path, tmp_path_factory) -> Iterator[str
 
 
 def start_server(
-    data_dir: Path, log_path: Path, record_key_file: Path | None = None
+    data_dir: Path,
+    log_path: Path,
+    record_key_file: Path | None = None,
+    script: Path | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Start ``streamlit run server.py`` (the app and its warm-up) on a free local port over
     ``data_dir`` and wait until it is healthy (RuntimeError with the log's tail otherwise).
     Returns (process, base URL). The server's secret of the record keys is
-    ``record_key_file`` (default: its own, new, next to its log)."""
+    ``record_key_file`` (default: its own, new, next to its log). ``script``: another
+    Streamlit script run instead, from its own folder (its ``.streamlit/`` configuration)."""
     port = _free_port()
     secret = record_key_file or log_path.parent / "cle_enregistrements.bin"
     env = {
@@ -108,7 +112,7 @@ def start_server(
         "-m",
         "streamlit",
         "run",
-        "server.py",
+        str(script) if script else "server.py",
         "--server.port",
         str(port),
         "--server.address",
@@ -122,7 +126,11 @@ def start_server(
     ]
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            cmd,
+            cwd=script.parent if script else PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_S
