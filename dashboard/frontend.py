@@ -348,9 +348,10 @@ _SCRIPT = """
   doc.documentElement.lang = "fr";
   if (window.__rsaFrench) return;
   window.__rsaFrench = true;
-  // the chart code, loaded (fetched, compiled and run) once the tab's first page is drawn
-  // and the page idle: ready when the first chart arrives, without delaying a first page
-  // that has none (Vue d'ensemble); the same URL as Streamlit's own import, so run once
+  // the chart code, loaded (fetched, compiled and run) a second after the tab's first run,
+  // when the page is idle: ready when the first chart arrives, without delaying the end of a
+  // first page that has none (Vue d'ensemble: its last elements and their code still come
+  // in once the run is over); the same URL as Streamlit's own import, so run once
   let preloaded = false;
   const preload = () => {
     if (preloaded) return;
@@ -358,8 +359,10 @@ _SCRIPT = """
     const load = () => {
       for (const file of __PRELOAD__) import("./static/js/" + file).catch(() => {});
     };
-    if (window.requestIdleCallback) window.requestIdleCallback(load, {timeout: 3000});
-    else setTimeout(load, 500);
+    setTimeout(() => {
+      if (window.requestIdleCallback) window.requestIdleCallback(load, {timeout: 3000});
+      else load();
+    }, 1000);
   };
   const ATTRS = __ATTRS__;
   const RUNNING = __RUNNING__;
