@@ -709,7 +709,9 @@ BROWSER_TEXT = (
     "`framereceived` payloads (uncompressed; Streamlit's websocket compression is off). HTTP: "
     "resource-timing transfer sizes (JavaScript, fonts, the page). First visitor: the first "
     "session of the server, in the demo's starting role (direction); next visitor: a second "
-    "browser context (its own empty cache) once the first has finished. The tours are the "
+    "browser context (its own empty cache) once the first has finished and its tab has been "
+    "left idle 4 s (its loading of the chart code ahead done, as on its own machine). The "
+    "tours are the "
     "first visitor's, as the evaluator (every page): first visit (each page's tables computed "
     "for the first time) then revisit."
 )
