@@ -284,92 +284,95 @@ def machine() -> str:
 ANALYSIS = """## Profile, and what would meet the targets not met
 
 **Machine.** An AMD EPYC with 2 cores whose speed varies by about 1.5× within a day: this
-run was a fast one (DuckDB floor 5.59 s nationally, 0.18 s for the département) where the
-14:21 file and a first run of this stop's code at 19:23 were slow ones (6.45 s / 0.27 s and
-6.42 s / 0.32 s). The report's figures moved with the floor (national first read 53.6 s at
-19:23, 36.2 s here; the département report met here, missed at 19:23), not with this stop's
-code, which did not touch the report. What this stop changed was measured A/B in the same
-session, figures below.
+run was a fast one (DuckDB floor 4.49 s nationally, 0.14 s for the département; 5.59 s /
+0.18 s on 2026-12-03 20:09, 6.45 s / 0.27 s at its slowest). Every change below was
+measured A/B in the same session as well; read the gains from those, not from a comparison
+with an earlier file.
 
-- **What this stop changed.** (1) *No full garbage collection after every run*
-  (`runner.postScriptGC = false`, `.streamlit/config.toml`; the first complete run, or the
-  warm-up, freezes the objects then alive out of the collector, `layout.freeze_long_lived`).
-  py-spy of a Méthodologie switch: 74 of the script thread's 81 samples were Streamlit's
-  `gc.collect(2)` after the run (0.37 s, 0.12–0.15 s with the modules alone), holding the
-  interpreter lock while the run's last messages waited; the server's CPU per switch
-  0.27 s → 0.11 s. (2) *The server warms up at start* (`streamlit run server.py`, an
-  `st.App` whose lifespan runs `dashboard.warmup.preload` in a thread: the app's modules,
-  the latest snapshot, its person table, the collection above): a restarted server's first
-  visitor no longer waits for 2–3 s of imports and the snapshot's load. Département, one
-  run each at 19:0x: first page 8.4 s → 6.6 s, its server span 4.4 s → 1.5 s; national
-  10.1 s (14:21) → 6.5 s (19:23, slow machine) and 4.5 s here: **met**. The warm-up itself
-  takes 4–5 s after the server starts (recorded). (3) *The comparison with the previous
-  snapshot is kept* with the current snapshot's cache: « Qualité des données » first
-  visited by a server process 3.0 s → 0.9–1.1 s in Chromium (département), 2.2 s → 0.4 s
-  of server time (AppTest, restarted server). (4) *The cards' sparklines are SVG images*
-  instead of nine Vega charts (Vega's bundle and views: about 0.8 s of the home page in
-  Chromium, A/B over four visitors). (5) A fresh server's first visitor no longer reads a
-  wrong « La page demandée n'existe pas » notice (the rerun leaving Streamlit's legacy
-  mode carried an unknown page hash).
-- **« Server » in the browser tables is not the server alone.** DevTools stamps a
-  websocket frame when the page handles it: on a Méthodologie switch the script ran 0.1 s
-  (py-spy, no collection) while the span from the click's request to the last frame was
-  0.4–0.8 s; the rest is the page's backlog (React rendering the previous frames).
-- **Chromium, département: first page 6.1 s (next visitor 6.4 s; targets 3 s and 2 s).**
-  JavaScript profile of a next visitor's first page (6.5 s, before the sparklines change):
-  React rendering 2.9 s, Plotly 1.0 s (its 4.7 MB module evaluated 0.5 s, the chart),
-  Streamlit's Markdown parser 0.65 s, compiling 10.4 MB of Streamlit's JavaScript 0.8 s,
-  garbage collection 0.25 s; Chromium used 7–12 CPU-seconds of the two cores it shares with
-  the server, and the server's own run is now 0.8–1.6 s. The French translation script
-  measured A/B: no visible share. What would meet it: what remains is Streamlit's frontend
-  on a slow shared CPU — the browser on the user's machine (not on the server's two
-  cores), the hashed static files cached by a returning visitor's browser (each bench
-  visitor is a new, empty context) or compressed by the reverse proxy, and fewer elements
-  per screen (every card is seven Streamlit elements).
-- **Chromium, département page switches (first visit up to 1.49 s, revisit up to 1.22 s;
-  target 1 s).** Met now for 6 of 8 revisits and 2 of 7 first visits (3 of 15 at 14:21). The
-  JavaScript profile of a Méthodologie switch: 0.95 s of script, 0.71 s of it React
-  re-rendering the page as its 180 messages arrive, 0.13 s Markdown. What would meet the
-  rest: fewer, larger elements per page (one Markdown block per section rather than a
-  heading, a caption and a paragraph each), and the server-side figure building (0.1–0.2 s
-  a run on Intensité, Plotly's property validation: building without validation
-  (`_validate=False`) was tried and gained nothing, the cost is in `update_layout`).
-- **Filter changes (département 0.33–0.44 s server, target 0.3 s; national 2.2–5.7 s, 3.5 s
-  in Chromium, target 1 s).** Département, timed per call (Intensité, 0.36–0.45 s): the
-  indicator table 0.09–0.11 s, the monthly intensity 0.05–0.08 s, the hours tables 0.05 s,
-  the figures 0.10–0.14 s, the rest about 700 small Polars calls. Nationally (Vue
-  d'ensemble, ≈ 4 s on the previous profile): the monthly intensity 1.6 s (binary searches
-  of the windows in the 20 M-row indexes 1.3 s), the indicators 1.3 s, the entry-month
-  series 0.6 s. What would meet it: per-cell aggregates (territoire × EPCI × entry month ×
-  the other filter columns) computed once per snapshot and kept like the tables, from
-  which any filter combination is a sum; the windows' index positions computed once per
-  scope and shared by the indicators and the series.
-- **Report, first read (36.2 s here, 53.6 s on the slow run; target 15 s), cached (8.5 s /
-  13.0 s; target 5 s).** Unchanged code; the 14:21 profile stands: loading the snapshot
-  32 of 48 s (activites: DuckDB decoding 3.9 s, sort by person, week, type 4.5 s;
-  contacts 7.7 s; beneficiaires 2.9 s; writing the cache 2.5 s), the indicators 12 s of
-  which 4.5 s build the per-person indexes, and 2.6 M minor page faults (23–28 s of system
-  time) as every fresh 300 MB column is touched page by page. Tried then and not kept: a
-  packed Int64 sort (slower once the process has churned memory), jemalloc's retention
-  (9 GB peak). What would meet it: fewer full-size intermediate columns (the row rules and
-  the sort in one DuckDB pass handing over only the valid rows, preallocated buffers for
-  the reductions), huge pages on the host, and the cached read's Kaplan–Meier medians and
-  membership cells from per-cell counts.
-- **Pages cold when computed (national up to 25.3 s; a new extract's first page in
-  Chromium 35 s).** The case without `make warm`; with it (the « restarted server »
-  column, met on every page) they open in 0.7–2.9 s. What would meet it without an
-  operator step: the server's warm-up (now there) also computing the default view's
-  tables when the snapshot has none kept — a background job of minutes nationally, which
-  this stop did not add: a server start would then compete with its first visitors for
-  the two cores.
-- **The AppTest harness's own peak (national 6.6 GB)** is the benchmark process running
+- **What this stop changed.** (1) *Vue d'ensemble draws its table and its chart when
+  asked* (two sections, `layout.sections`, the table first): its one Plotly chart cost
+  1.3–1.8 s of a new visitor's first page (Plotly's 4.7 MB module evaluated, then the
+  chart drawn) for figures its cards already give. Département, four visitors each, same
+  session: first page 4.1–5.0 s → 2.1–2.3 s. (2) *The chart code is run ahead, once a
+  tab's first page is drawn* (`dashboard.frontend`: a dynamic import of Streamlit's own
+  Plotly chunk a second after the first run, in idle time; it was a `modulepreload`, which
+  only fetched it): Orientation first visited after the home page 1.6–2.0 s → 0.8–0.9 s;
+  the home page's HTTP 9.6 → 4.8 MB. The next visitor now arrives once the first visitor's
+  tab has been idle 4 s (`SETTLE_MS`): on these two cores that tab's loading ahead was
+  drawn into the next visitor's page (2.0 → 2.5–2.7 s), which a second user on their own
+  machine never sees. (3) *A view's eligibility windows and their runs in the snapshot's
+  indexes are found once* for its indicators and its series (`metrics.intensity._shared`,
+  bounded, dropped with the frames), and the hours distribution reads the snapshot's stored
+  index instead of filtering 20 M rows and indexing them again: national, the tables of a
+  territory filter (indicators, monthly intensity, hours distribution, entry-month and stock
+  series) 2.1–3.7 s → 1.3–2.7 s; the report and these tables identical on the sample.
+  (4) *The frontend's floor is measured* (`browser.frontend_floor`, below).
+- **Streamlit's frontend alone on this machine**: the first page of a new context on a
+  minimal app (a title and a line) 0.83 s, on the same with one two-bar Plotly chart
+  1.82 s. The département's first page (2.08 s; next visitor 2.03 s, target 2 s) is
+  1.2 s above the first, and any page that opens on a chart starts from the second: on
+  these two cores the next visitor's target leaves the app's own content (cards, sidebar,
+  the table) 1.2 s, which it uses. What would meet it: the browser on the user's machine
+  rather than on the server's two cores, or a lighter home page (its comparison table,
+  Streamlit's data grid, about 0.5 s of it, on demand too).
+- **« Calcul en cours… » on a fast first page (0/3 runs).** The French notice is drawn by
+  the app's script (`dashboard.frontend`), which reaches the page through `st.html`, whose
+  element code Streamlit loads lazily: on a first page of 2 s the script lands after the run
+  is over (in 2 of 3 loads, measured), so there is no run left to announce; it now shows at
+  once during a tab's first run when it does land in time (the slow first pages: a new
+  extract's, 1/1 nationally), later runs after half a second as before. What would meet it:
+  a notice drawn by an element Streamlit ships in its main bundle (Markdown, in a fixed
+  container) during the session's first run only.
+- **Chromium, département page switches: 14 of 15 under 1 s** (3 of 15 at 14:21 on
+  2026-12-03). The one left, Cohortes et exports first visited (1.24 s), waits 0.59 s for
+  its run to start: the click is handled late while the map of the page before
+  (Comparaison territoriale) still draws.
+- **The first read's system time is this virtual machine's memory.** A process that
+  touches memory the guest has handed back to the host pays a host-side fault per page: a
+  fresh NumPy array of 1 GB written once 2.2–2.8 s, 0.11 s when the guest reuses pages it
+  still holds (measured); the guest's free page reporting (`virtio_balloon`,
+  `page_reporting_order` 9) had handed back 30 GB when measured. The national first read
+  spends 18–28 s of system time in 31–39 s: perf, 29 % of its CPU samples in page faults,
+  15 % zeroing pages. Tried and not kept: huge pages (`_RJEM_MALLOC_CONF=thp:always`,
+  glibc's `hugetlb` tunable: minor faults 4.5 M → 1.3 M, 37.9 → 37.2 s) and jemalloc
+  keeping its memory (`dirty_decay_ms:-1`: 39.0 → 37.7 s, peak 5.9 → 9.1 GB). What would
+  meet it: a host without free page reporting (or with it at a coarser order), and fewer
+  full-size intermediate columns (the row rules and the sort in one DuckDB pass handing
+  over only the valid rows).
+- **Report, cached (6.42 s here; target 5 s).** cProfile of a cached national report
+  (8.3 s under the profiler): imports 1.1 s (SciPy's 0.3 s), reading the snapshot's cache
+  0.7 s, the person table 0.7 s, the indicators 5.0 s — orientation 1.6 s (its Kaplan–Meier
+  medians 0.9 s), intensity 1.5 s (binary searches of 2.1 M windows in 20 M-row indexes
+  0.75 s), coverage 0.8 s (households counted by string id), referents 0.4 s, employment
+  flags 0.4 s — the tests 0.3 s, the DiD 0.3 s. What would meet it: the person table and
+  the employment flags kept with the snapshot's cache (they depend on the snapshot only),
+  households as integer codes, and the Kaplan–Meier medians from per-cell counts.
+- **Filter changes, national (server 3.07 s slowest, Intensité; 2.53 s in Chromium,
+  Vue d'ensemble; target 1 s).** After (3), a territory filter's tables take: the
+  indicators 0.5–1.2 s (intensity 0.46 s, orientation 0.24 s, coverage 0.12 s), the
+  monthly intensity 0.4–1.0 s, the entry-month series 0.15–0.45 s, the stock series
+  0.06–0.18 s (the larger territoire, Soissonnais, at the top of each range). What would
+  meet it: per-cell aggregates (territoire × EPCI × the other filter columns × month)
+  computed once per snapshot and period and kept like the tables, from which any filter
+  is a sum: exact for every figure that is a sum over people (the intensity family, the
+  shares, the clustered variances, the cell keys), not for the households counted once or
+  the Kaplan–Meier medians, which keep the per-person path.
+- **Pages cold when computed (national up to 18.3 s; a new extract's first page in
+  Chromium 18.8 s).** The case without `make warm`; with it (the « restarted server »
+  column, met on every page) they open in 0.5–1.8 s. What would meet it without an
+  operator step: the server computing the default view's tables itself when a new
+  extract has none kept (a background job of minutes nationally, which would compete with
+  its first visitors for the two cores).
+- **The AppTest harness's own peak (national 7.5 GB)** is the benchmark process running
   every page cold six times, not the app: the app's peak is the Chromium session's
-  server's, 3.77 GB (met).
-- **Met:** the national first page in Chromium (4.5 s, target 8 s), the département report
-  (on this fast run), « Comparaison territoriale » after a click (1.21 s), every national
-  page opened by a restarted server (0.7–2.9 s), the app's peak memory (3.77 GB), the
-  national first read / floor ratio (6.5×), and page switches under 1 s for Méthodologie,
-  Qualité des données and most revisits."""
+  server's, 3.91 GB (met).
+- **Met:** the département filter change (0.25 s slowest, Intensité: 0.44 s on
+  2026-12-03), the département first page of a new extract's first visitor (2.27 s) and
+  the first visitor's first page in time (2.08 s, without the notice), every département
+  revisit, the national first page (2.21 s, target 8 s), « Comparaison territoriale »
+  after a click (0.79 s), every national page opened by a restarted server (0.5–1.8 s),
+  the app's peak memory (3.91 GB), the report first read / floor ratio (6.8×) and the
+  département report."""
 
 
 def fmt_s(x: float | None) -> str:
